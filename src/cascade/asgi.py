@@ -1,0 +1,11 @@
+"""ASGI entry point served by uvicorn (`make run`); the live room adds Channels routing here."""
+
+from __future__ import annotations
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cascade.settings")
+
+application = get_asgi_application()

@@ -1,0 +1,40 @@
+"""Navigation per role: which areas a person sees in the top bar."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from cascade.people.models import Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url: str
+    active: bool
+
+
+# (label, url name, roles that see it; empty = everyone signed in)
+NAV: list[tuple[Any, str, tuple[str, ...]]] = [
+    (_("Home"), "home:index", ()),
+    (_("People"), "people:directory", (Role.PROGRAM_MANAGER,)),
+    (_("Import"), "people:import", (Role.PROGRAM_MANAGER,)),
+    (_("Org units"), "people:org_units", (Role.PROGRAM_MANAGER,)),
+    (_("My team"), "people:team", (Role.MANAGER,)),
+    (_("Audit log"), "core:audit_log", (Role.PROGRAM_MANAGER,)),
+]
+
+
+def nav_for(user: Any, path: str) -> list[NavItem]:
+    items = []
+    for label, name, roles in NAV:
+        if roles and not user.has_role(*roles):
+            continue
+        url = reverse(name)
+        active = path == url if url == "/" else path.startswith(url)
+        items.append(NavItem(label=str(label), url=url, active=active))
+    return items

@@ -1,0 +1,46 @@
+"""What each role's home page shows: composed from the areas' own selectors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from cascade.core.selectors import audit_entries, notifications_for
+from cascade.people.models import Person, Role
+from cascade.people.rules import people_scope_q
+
+
+@dataclass
+class HomeData:
+    roles: list[str]
+    notifications: list[Any] = field(default_factory=list)
+    pm: dict[str, Any] = field(default_factory=dict)
+    reports: list[Person] = field(default_factory=list)
+
+
+def home_for(*, person: Person) -> HomeData:
+    """Everything the home page needs, in a fixed number of queries whatever the data size."""
+    roles = sorted(person.roles) if not person.is_superuser else [r.value for r in Role]
+    data = HomeData(roles=roles)
+    data.notifications = list(notifications_for(recipient=person).filter(read_at__isnull=True)[:5])
+    if person.has_role(Role.PROGRAM_MANAGER):
+        people = Person.objects.all()
+        scope = people_scope_q(person)
+        if scope is not None:
+            people = people.filter(scope)
+        active = people.filter(is_active=True)
+        data.pm = {
+            "people": active.count(),
+            "never_signed_in": active.filter(last_login__isnull=True).count(),
+            "invited_pending": active.filter(
+                invited_at__isnull=False, last_login__isnull=True
+            ).count(),
+            "recent_changes": list(audit_entries()[:5]),
+        }
+    if person.has_role(Role.MANAGER):
+        data.reports = list(
+            Person.objects.filter(manager=person, is_active=True)
+            .select_related("org_unit")
+            .order_by("display_name")[:10]
+        )
+    return data
