@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "ninja",
     "cascade.core",
     "cascade.people",
+    "cascade.learning",
     "cascade.home",
     "cascade.api",
     "cascade.demo",

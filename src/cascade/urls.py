@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("cascade.home.urls")),
     path("", include("cascade.core.urls")),
     path("", include("cascade.people.urls")),
+    path("", include("cascade.learning.urls")),
     path("api/v1/", api.urls),
     path("ops/admin/", admin.site.urls),
 ]

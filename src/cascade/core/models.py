@@ -17,6 +17,9 @@ class NotificationKind(models.TextChoices):
     ROLE_CHANGED = "role_changed", _("Changes to your roles")
     ACCOUNT = "account", _("Account and security")
     GENERAL = "general", _("General announcements")
+    PROGRAM = "program", _("Your programs: enrolments and reminders")
+    REVIEW = "review", _("Feedback on your work: sign-offs and replies")
+    TO_REVIEW = "to_review", _("Work waiting for you to review")
 
 
 class Notification(models.Model):

@@ -95,7 +95,10 @@ def notification_preferences(request: HttpRequest) -> HttpResponse:
     current = dict(
         NotificationPreference.objects.filter(person=request.user).values_list("kind", "email")  # type: ignore[misc]
     )
-    form = NotificationPreferencesForm(request.POST or None, current=current)
+    # Not ``request.POST or None``: with every box unchecked (and the CSRF token in a header)
+    # the body is empty, and "email me nothing" must still be saved.
+    data = request.POST if request.method == "POST" else None
+    form = NotificationPreferencesForm(data, current=current)
     if request.method == "POST" and form.is_valid():
         notification_preferences_set(person=request.user, email_by_kind=form.cleaned_data)
         messages.success(request, _("Your email preferences are saved."))

@@ -26,6 +26,11 @@ class LoginForm(AuthenticationForm):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
+    def clean_username(self) -> str:
+        # Emails are case-insensitive: one spelling for the sign-in and for the throttle's
+        # (email, IP) key, so "ROBIN@..." cannot buy an attacker a fresh set of attempts.
+        return str(self.cleaned_data["username"]).strip().lower()
+
 
 class PasswordResetRequestForm(forms.Form):
     email = forms.EmailField(

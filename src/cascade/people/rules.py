@@ -42,15 +42,31 @@ def people_scope_q(viewer: Person) -> Q | None:
     return q
 
 
+def _in_units(person: Person, paths: list[str] | None) -> bool:
+    if paths is None:
+        return True
+    unit_path = person.org_unit.path if person.org_unit_id and person.org_unit else None
+    return unit_path is not None and any(unit_path.startswith(p) for p in paths)
+
+
 def can_manage_person(viewer: Person, person: Person) -> bool:
-    """Program managers manage people in their org units (people with no unit: global PMs only)."""
+    """Program managers manage people in their org units (people with no unit: global PMs only).
+
+    A program manager of some units does not manage a program manager whose own scope reaches
+    beyond theirs (they could otherwise demote or deactivate an organisation-wide one).
+    """
     if not viewer.is_active or not viewer.has_role(Role.PROGRAM_MANAGER):
         return False
     paths = managed_unit_paths(viewer)
     if paths is None:
         return True
-    unit_path = person.org_unit.path if person.org_unit_id and person.org_unit else None
-    return unit_path is not None and any(unit_path.startswith(p) for p in paths)
+    if not _in_units(person, paths):
+        return False
+    return all(
+        a.org_unit is not None and any(a.org_unit.path.startswith(p) for p in paths)
+        for a in person.role_assignments.all()
+        if a.role == Role.PROGRAM_MANAGER
+    )
 
 
 def can_manage_unit(viewer: Person, unit: OrgUnit | None) -> bool:
@@ -64,12 +80,12 @@ def can_manage_unit(viewer: Person, unit: OrgUnit | None) -> bool:
 
 
 def can_view_person(viewer: Person, person: Person) -> bool:
-    """Yourself, your reports (direct or further down), or people you manage as a PM."""
+    """Yourself, your reports (direct or further down), or people in the units you run as a PM."""
     if not viewer.is_active:
         return False
     if viewer.pk == person.pk or viewer.is_superuser:
         return True
-    if can_manage_person(viewer, person):
+    if viewer.has_role(Role.PROGRAM_MANAGER) and _in_units(person, managed_unit_paths(viewer)):
         return True
     # Walk up the person's management chain (bounded) looking for the viewer.
     seen = 0

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from cascade.core.errors import ApplicationError
 from cascade.core.models import NotificationKind
 from cascade.core.services import audit_record, notification_send
+from cascade.people import rules
 from cascade.people.models import AccessToken, OrgUnit, Person, Role, RoleAssignment
 
 TOKEN_PREFIX = "csc_"  # noqa: S105 - a public marker, not a secret
@@ -117,6 +118,30 @@ def _check_manager(person: Person, manager: Person | None) -> None:
         hops += 1
 
 
+def _check_roles(roles: set[str]) -> None:
+    unknown = roles - set(Role.values)
+    if unknown:
+        raise ApplicationError(
+            _("Unknown role: %(roles)s") % {"roles": ", ".join(sorted(unknown))},
+            code="unknown_role",
+        )
+
+
+def _check_pm_scope(actor: Person | None, roles: set[str], scope: OrgUnit | None) -> None:
+    """A program manager of some units may grant program management only inside them."""
+    if actor is None or Role.PROGRAM_MANAGER not in roles:
+        return
+    paths = rules.managed_unit_paths(actor)
+    if paths is None:
+        return
+    if scope is None or not any(scope.path.startswith(p) for p in paths):
+        raise ApplicationError(
+            _("You can only grant program management in your own org units."),
+            code="scope_forbidden",
+            status=403,
+        )
+
+
 @transaction.atomic
 def person_create(
     *,
@@ -126,11 +151,18 @@ def person_create(
     org_unit: OrgUnit | None = None,
     manager: Person | None = None,
     roles: Iterable[str] = (Role.LEARNER,),
+    scope: OrgUnit | None = None,
     password: str | None = None,
     **profile: Any,
 ) -> Person:
-    """Create a person (no usable password unless given) with their roles."""
+    """Create a person (no usable password unless given) with their roles.
+
+    ``scope`` is the org unit of a program manager role (None: the whole organisation).
+    """
     email = email.strip().lower()
+    roles_set = set(roles)
+    _check_roles(roles_set)
+    _check_pm_scope(actor, roles_set, scope)
     if Person.objects.filter(email__iexact=email).exists():
         raise ApplicationError(
             _("Someone with the email %(email)s already exists.") % {"email": email},
@@ -152,8 +184,11 @@ def person_create(
         raise ApplicationError(
             _("That email address is already in use."), code="email_taken", status=409
         ) from exc
-    roles_list = sorted(set(roles))
-    RoleAssignment.objects.bulk_create(RoleAssignment(person=person, role=r) for r in roles_list)
+    roles_list = sorted(roles_set)
+    RoleAssignment.objects.bulk_create(
+        RoleAssignment(person=person, role=r, org_unit=scope if r == Role.PROGRAM_MANAGER else None)
+        for r in roles_list
+    )
     if actor is not None:
         audit_record(
             actor=actor,
@@ -206,12 +241,7 @@ def person_roles_set(
 ) -> list[str]:
     """Replace the person's roles; program-manager scope is ``scope`` (None: organisation)."""
     wanted = set(roles)
-    unknown = wanted - set(Role.values)
-    if unknown:
-        raise ApplicationError(
-            _("Unknown role: %(roles)s") % {"roles": ", ".join(sorted(unknown))},
-            code="unknown_role",
-        )
+    _check_roles(wanted)
     if (
         person.pk == actor.pk
         and Role.PROGRAM_MANAGER not in wanted
@@ -221,21 +251,39 @@ def person_roles_set(
         raise ApplicationError(
             _("You cannot remove your own program manager role."), code="self_demotion"
         )
+    _check_pm_scope(actor, wanted, scope)
     before = sorted(set(person.role_assignments.values_list("role", flat=True)))
+    pm_before = sorted(
+        person.role_assignments.filter(role=Role.PROGRAM_MANAGER).values_list(
+            "org_unit_id", flat=True
+        ),
+        key=lambda pk: pk or 0,
+    )
     person.role_assignments.exclude(role__in=wanted).delete()
+    if Role.PROGRAM_MANAGER in wanted:
+        # The program manager role has exactly the scope asked for, also when only that changed.
+        person.role_assignments.filter(role=Role.PROGRAM_MANAGER).exclude(
+            pk__in=person.role_assignments.filter(
+                role=Role.PROGRAM_MANAGER, org_unit=scope
+            ).values("pk")
+        ).delete()
     have = set(person.role_assignments.values_list("role", flat=True))
     RoleAssignment.objects.bulk_create(
         RoleAssignment(person=person, role=r, org_unit=scope if r == Role.PROGRAM_MANAGER else None)
         for r in sorted(wanted - have)
     )
     after = sorted(wanted)
+    pm_after = [scope.pk if scope else None] if Role.PROGRAM_MANAGER in wanted else []
     person.__dict__.pop("roles", None)
-    if before != after:
+    if before != after or pm_before != pm_after:
+        changes: dict[str, Any] = {"roles": [before, after]}
+        if pm_before != pm_after:
+            changes["program_manager_scope"] = [pm_before, pm_after]
         audit_record(
             actor=actor,
             action="people.person.roles_changed",
             target=person,
-            changes={"roles": [before, after]},
+            changes=changes,
         )
         if notify:
             labels = ", ".join(str(Role(r).label) for r in after) or _("none")

@@ -213,6 +213,7 @@ def person_new(request: HttpRequest) -> HttpResponse:
                     org_unit=unit,
                     manager=data.pop("manager_email"),
                     roles=roles_form.cleaned_data["roles"],
+                    scope=roles_form.cleaned_data["scope"],
                     **data,
                 )
                 if request.POST.get("invite"):
@@ -224,7 +225,10 @@ def person_new(request: HttpRequest) -> HttpResponse:
                     messages.success(request, _("%(name)s is added.") % {"name": person})
                 return redirect("people:profile", pk=person.pk)
             except ApplicationError as exc:
-                form.add_error("email" if exc.code == "email_taken" else None, exc.message)
+                if exc.code == "scope_forbidden":
+                    roles_form.add_error("scope", exc.message)
+                else:
+                    form.add_error("email" if exc.code == "email_taken" else None, exc.message)
             except ValidationError as exc:
                 form.add_error(None, exc)
     return render(
@@ -287,24 +291,17 @@ def person_roles(request: HttpRequest, pk: int) -> HttpResponse:
         initial={"roles": sorted(person.roles), "scope": pm.org_unit_id if pm else None},
     )
     if request.method == "POST" and form.is_valid():
-        scope = form.cleaned_data["scope"]
-        if (
-            Role.PROGRAM_MANAGER in form.cleaned_data["roles"]
-            and scope is None
-            and (rules.managed_unit_paths(viewer) is not None)
-        ):
-            form.add_error(
-                "scope", _("You can only grant program management in your own org units.")
+        try:
+            services.person_roles_set(
+                person=person,
+                roles=form.cleaned_data["roles"],
+                actor=viewer,
+                scope=form.cleaned_data["scope"],
             )
-        else:
-            try:
-                services.person_roles_set(
-                    person=person, roles=form.cleaned_data["roles"], actor=viewer, scope=scope
-                )
-                messages.success(request, _("Roles of %(name)s are saved.") % {"name": person})
-                return redirect("people:profile", pk=person.pk)
-            except ApplicationError as exc:
-                form.add_error("roles", exc.message)
+            messages.success(request, _("Roles of %(name)s are saved.") % {"name": person})
+            return redirect("people:profile", pk=person.pk)
+        except ApplicationError as exc:
+            form.add_error("scope" if exc.code == "scope_forbidden" else "roles", exc.message)
     return render(request, "people/person_roles.html", {"form": form, "person": person})
 
 

@@ -45,3 +45,19 @@ class PersonFactory(factory.django.DjangoModelFactory):
                 RoleAssignment(person=obj, role=r) for r in extracted
             )
             obj.__dict__.pop("roles", None)
+
+
+class RoleAssignmentFactory(factory.django.DjangoModelFactory):
+    """A role, optionally scoped to an org unit (program managers of some units)."""
+
+    class Meta:
+        model = RoleAssignment
+        skip_postgeneration_save = True
+
+    person = factory.SubFactory(PersonFactory)
+    role = "learner"
+    org_unit = None
+
+    @factory.post_generation
+    def _forget_cached_roles(obj: RoleAssignment, create: bool, extracted: Any, **kw: Any) -> None:
+        obj.person.__dict__.pop("roles", None)

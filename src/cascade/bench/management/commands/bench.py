@@ -1,0 +1,41 @@
+"""`python -m cascade bench <subcommand>`: performance measurements, one module per subcommand.
+
+Each subcommand module offers ``HELP``, ``add_arguments(parser)`` and
+``run(options=..., stdout=..., stderr=...)``; register it in ``SUBCOMMANDS``.
+"""
+
+from __future__ import annotations
+
+from argparse import ArgumentParser
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from cascade.bench import pages
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    help: str
+    add_arguments: Callable[[ArgumentParser], None]
+    run: Callable[..., None]
+
+
+SUBCOMMANDS: dict[str, Subcommand] = {
+    "pages": Subcommand(pages.HELP, pages.add_arguments, pages.run),
+}
+
+
+class Command(BaseCommand):
+    help = "Measure Cascade's performance: `bench pages` (more subcommands to come)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="subcommand", required=True, metavar="SUBCOMMAND")
+        for name, command in SUBCOMMANDS.items():
+            command.add_arguments(sub.add_parser(name, help=command.help, description=command.help))
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        command = SUBCOMMANDS[options.pop("subcommand")]
+        command.run(options=options, stdout=self.stdout, stderr=self.stderr)

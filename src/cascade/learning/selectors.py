@@ -1,0 +1,129 @@
+"""Reads of the learning area: paths, cohort grids, a person's enrolments. Each function does a
+fixed number of queries whatever the size of the program or the cohort."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from cascade.learning.models import (
+    Cohort,
+    Enrolment,
+    Program,
+    ProgramVersion,
+    Step,
+    StepProgress,
+)
+from cascade.learning.progress import PathState, StepInfo, path_state
+
+
+def version_steps(version_id: int) -> list[StepInfo]:
+    """The steps of a version as plain data, in path order, with prerequisites (2 queries)."""
+    steps = list(
+        Step.objects.filter(version_id=version_id)
+        .order_by("position", "id")
+        .values("id", "title", "kind", "required", "due_offset_days", "module_id")
+    )
+    prereqs: dict[int, list[int]] = defaultdict(list)
+    through = Step.prerequisites.through
+    for from_id, to_id in through.objects.filter(from_step__version_id=version_id).values_list(
+        "from_step_id", "to_step_id"
+    ):
+        prereqs[from_id].append(to_id)
+    return [StepInfo(prerequisite_ids=tuple(prereqs[s["id"]]), **s) for s in steps]
+
+
+def enrolment_path(enrolment: Enrolment, *, today: date | None = None) -> PathState:
+    """Where this person stands on their (frozen) version of the program."""
+    steps = version_steps(enrolment.version_id)
+    status = dict(StepProgress.objects.filter(enrolment=enrolment).values_list("step_id", "status"))
+    return path_state(
+        steps, status, start=enrolment.cohort.start_date, today=today or timezone.localdate()
+    )
+
+
+def enrolments_of(person_id: int) -> QuerySet[Enrolment]:
+    return (
+        Enrolment.objects.filter(person_id=person_id)
+        .exclude(status=Enrolment.Status.WITHDRAWN)
+        .select_related("cohort__program", "version")
+        .order_by("-cohort__start_date")
+    )
+
+
+@dataclass
+class GridRow:
+    enrolment: Enrolment
+    path: PathState
+
+
+@dataclass
+class CohortGrid:
+    cohort: Cohort
+    steps: list[StepInfo]
+    rows: list[GridRow]
+
+    @property
+    def behind(self) -> list[GridRow]:
+        return [r for r in self.rows if r.path.overdue_count]
+
+
+def cohort_grid(cohort: Cohort, *, today: date | None = None) -> CohortGrid:
+    """People × steps for a cohort's dashboard, in five queries whatever the cohort size.
+
+    People enrolled on an older version of the program are shown against the cohort's version;
+    their steps are matched by the step's stable key.
+    """
+    today = today or timezone.localdate()
+    steps = version_steps(cohort.version_id)
+    enrolments = list(
+        Enrolment.objects.filter(cohort=cohort)
+        .exclude(status=Enrolment.Status.WITHDRAWN)
+        .select_related("person", "person__org_unit")
+        .order_by("person__display_name", "person_id")
+    )
+    by_enrolment: dict[int, dict[int, str]] = defaultdict(dict)
+    progress = StepProgress.objects.filter(enrolment__cohort=cohort).values_list(
+        "enrolment_id", "step_id", "status"
+    )
+    for enrolment_id, step_id, status in progress:
+        by_enrolment[enrolment_id][step_id] = status
+    rows = [
+        GridRow(
+            enrolment=e,
+            path=path_state(steps, by_enrolment[e.pk], start=cohort.start_date, today=today),
+        )
+        for e in enrolments
+    ]
+    return CohortGrid(cohort=cohort, steps=steps, rows=rows)
+
+
+def programs_list(queryset: QuerySet[Program]) -> QuerySet[Program]:
+    """Programs with their version counts and cohort counts for listing pages."""
+    return queryset.annotate(
+        cohort_count=Count("cohorts", distinct=True),
+        published_count=Count(
+            "versions", filter=Q(versions__status=ProgramVersion.Status.PUBLISHED), distinct=True
+        ),
+    ).order_by("title")
+
+
+def version_detail(version_id: int) -> ProgramVersion:
+    """A version with its modules, steps, prerequisites, questions and resources loaded."""
+    return (
+        ProgramVersion.objects.select_related("program")
+        .prefetch_related(
+            "modules",
+            Prefetch(
+                "steps",
+                queryset=Step.objects.order_by("position", "id").prefetch_related(
+                    "prerequisites", "step_questions__question", "resources"
+                ),
+            ),
+        )
+        .get(pk=version_id)
+    )
