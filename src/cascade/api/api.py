@@ -11,6 +11,12 @@ from ninja import NinjaAPI
 
 from cascade.api.auth import session_auth, token_auth
 from cascade.api.errors import install_problem_handlers
+from cascade.learning.api import (
+    attempts_router,
+    cohorts_router,
+    enrolments_router,
+    programs_router,
+)
 from cascade.people.api import org_units_router, people_router
 
 api = NinjaAPI(
@@ -32,3 +38,7 @@ install_problem_handlers(api)
 
 api.add_router("/people", people_router)
 api.add_router("/org-units", org_units_router)
+api.add_router("/programs", programs_router)
+api.add_router("/cohorts", cohorts_router)
+api.add_router("/enrolments", enrolments_router)
+api.add_router("/attempts", attempts_router)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import Count, Q
+
 from cascade.core.selectors import audit_entries, notifications_for
 from cascade.people.models import Person, Role
 from cascade.people.rules import people_scope_q
@@ -28,13 +30,16 @@ def home_for(*, person: Person) -> HomeData:
         scope = people_scope_q(person)
         if scope is not None:
             people = people.filter(scope)
-        active = people.filter(is_active=True)
+        # One scan for all three figures rather than three COUNT(*) queries.
+        counts = people.filter(is_active=True).aggregate(
+            people=Count("pk"),
+            never_signed_in=Count("pk", filter=Q(last_login__isnull=True)),
+            invited_pending=Count(
+                "pk", filter=Q(invited_at__isnull=False, last_login__isnull=True)
+            ),
+        )
         data.pm = {
-            "people": active.count(),
-            "never_signed_in": active.filter(last_login__isnull=True).count(),
-            "invited_pending": active.filter(
-                invited_at__isnull=False, last_login__isnull=True
-            ).count(),
+            **counts,
             "recent_changes": list(audit_entries()[:5]),
         }
     if person.has_role(Role.MANAGER):

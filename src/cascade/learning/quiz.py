@@ -106,11 +106,11 @@ def clean_question(kind: str, data: dict[str, Any]) -> dict[str, Any]:
                 errors[f"pairs.{i}"] = "every pair needs both sides"
                 continue
             pairs.append({"left": left, "right": right})
+        distinct = min(len({p["left"] for p in pairs}), len({p["right"] for p in pairs}))
         if len(pairs) < 2:
             errors["pairs"] = "at least two pairs"
-        elif len({p["left"] for p in pairs}) != len(pairs) or len(
-            {p["right"] for p in pairs}
-        ) != len(pairs):
+        elif distinct != len(pairs):
+            # A repeated side could not be told apart when matching.
             errors["pairs"] = "each left and each right side must differ from the others"
         cleaned = {"pairs": pairs}
     if errors:

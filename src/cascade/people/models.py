@@ -127,7 +127,11 @@ class Person(AbstractBaseUser, PermissionsMixin):
                 condition=~models.Q(manager=models.F("pk")), name="person_not_own_manager"
             ),
         ]
-        indexes = [models.Index(fields=["org_unit", "is_active"], name="person_unit_active_idx")]
+        indexes = [
+            models.Index(fields=["org_unit", "is_active"], name="person_unit_active_idx"),
+            # The directory lists people by name: this index serves its ORDER BY ... LIMIT.
+            models.Index(fields=["display_name", "id"], name="person_name_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.display_name or self.email

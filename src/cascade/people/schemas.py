@@ -9,54 +9,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from django.db.models import QuerySet
 from ninja import Field, Schema
 from pydantic import AfterValidator, ConfigDict
 
+# Shared by every area's API (cascade.core.api); re-exported for the people API's callers.
+from cascade.core.api import ERRORS as ERRORS
+from cascade.core.api import MAX_PAGE_SIZE as MAX_PAGE_SIZE
+from cascade.core.api import PageQuery as PageQuery
+from cascade.core.api import ProblemOut as ProblemOut
+from cascade.core.api import paginate as paginate
 from cascade.people.models import Person, Role
 
 LANGUAGE_CODE = r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$"
-MAX_PAGE_SIZE = 200
-
-
-class ProblemOut(Schema):
-    """An RFC 9457 problem document (served as application/problem+json)."""
-
-    type: str
-    title: str
-    status: int
-    code: str = Field(description="Stable, documented error code, e.g. not_found.")
-    detail: str = ""
-    errors: list[dict[str, Any]] | None = None
-
-
-ERRORS: dict[int, type[Schema]] = {
-    400: ProblemOut,
-    401: ProblemOut,
-    403: ProblemOut,
-    404: ProblemOut,
-    409: ProblemOut,
-    422: ProblemOut,
-}
-
-
-# --- Pagination -----------------------------------------------------------------------------
-
-
-class PageQuery(Schema):
-    page: int = Field(1, ge=1, le=100_000)
-    page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
-
-
-def paginate(qs: QuerySet[Any], *, page: int, page_size: int) -> dict[str, Any]:
-    """One page of an ordered queryset: two queries (count, slice) plus its prefetches."""
-    start = (page - 1) * page_size
-    return {
-        "items": list(qs[start : start + page_size]),
-        "count": qs.count(),
-        "page": page,
-        "page_size": page_size,
-    }
 
 
 # --- Org units ------------------------------------------------------------------------------

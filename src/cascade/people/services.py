@@ -8,20 +8,18 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
-from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from cascade.core.errors import ApplicationError
 from cascade.core.models import NotificationKind
 from cascade.core.services import audit_record, notification_send
 from cascade.people import rules
+from cascade.people.links import person_set_password_link  # noqa: F401 - re-exported
 from cascade.people.models import AccessToken, OrgUnit, Person, Role, RoleAssignment
+from cascade.people.tasks import set_password_email_send
 
 TOKEN_PREFIX = "csc_"  # noqa: S105 - a public marker, not a secret
 
@@ -263,9 +261,9 @@ def person_roles_set(
     if Role.PROGRAM_MANAGER in wanted:
         # The program manager role has exactly the scope asked for, also when only that changed.
         person.role_assignments.filter(role=Role.PROGRAM_MANAGER).exclude(
-            pk__in=person.role_assignments.filter(
-                role=Role.PROGRAM_MANAGER, org_unit=scope
-            ).values("pk")
+            pk__in=person.role_assignments.filter(role=Role.PROGRAM_MANAGER, org_unit=scope).values(
+                "pk"
+            )
         ).delete()
     have = set(person.role_assignments.values_list("role", flat=True))
     RoleAssignment.objects.bulk_create(
@@ -326,17 +324,6 @@ def person_reactivate(*, person: Person, actor: Person) -> Person:
     return person
 
 
-def person_set_password_link(person: Person) -> str:
-    """An absolute one-time link to choose a password (used by invitations and resets).
-
-    Built from ``SITE_URL``, never from the request's Host header. Django's token includes the
-    password hash and last login, so it stops working once used.
-    """
-    uid = urlsafe_base64_encode(force_bytes(person.pk))
-    token = default_token_generator.make_token(person)
-    return f"{settings.SITE_URL}/account/set-password/{uid}/{token}/"
-
-
 @transaction.atomic
 def person_invite(*, person: Person, actor: Person) -> Person:
     """Email the person a one-time link to choose a password and sign in."""
@@ -346,19 +333,10 @@ def person_invite(*, person: Person, actor: Person) -> Person:
         raise ApplicationError(_("This person has already signed in."), code="already_active")
     person.invited_at = timezone.now()
     person.save(update_fields=["invited_at"])
-    link = person_set_password_link(person)
-    notification_send(
-        recipient=person,
-        kind=NotificationKind.INVITATION,
-        title=_("You are invited to Cascade"),
-        body=_(
-            "%(actor)s invited you to Cascade, where your organisation runs its trainer "
-            "programs. Choose your password with this link (valid for three days, once):"
-        )
-        % {"actor": actor},
-        url=link,
-        force_email=True,
-    )
+    # The link carries a password token: it is built by the task and only ever put in the
+    # email, never stored (not in notifications, not in the task's arguments).
+    inviter = str(actor)
+    transaction.on_commit(lambda: set_password_email_send.enqueue(person.pk, "invite", inviter))
     audit_record(actor=actor, action="people.person.invited", target=person)
     return person
 
@@ -432,14 +410,5 @@ def password_reset_request(*, email: str) -> None:
     person = Person.objects.filter(email__iexact=email.strip(), is_active=True).first()
     if person is None:
         return
-    notification_send(
-        recipient=person,
-        kind=NotificationKind.ACCOUNT,
-        title=_("Choose a new Cascade password"),
-        body=_(
-            "Someone asked to reset your Cascade password. If it was you, choose a new one with "
-            "this link (valid for three days, once). If not, ignore this email."
-        ),
-        url=person_set_password_link(person),
-        force_email=True,
-    )
+    person_id = person.pk
+    transaction.on_commit(lambda: set_password_email_send.enqueue(person_id, "reset", ""))

@@ -16,8 +16,9 @@ ROLE_HEADINGS = {
 
 
 @pytest.mark.parametrize("role", list(ROLE_HEADINGS))
-def test_each_role_signs_in_and_sees_its_home(page, live_server, make_person, login, axe_check,
-                                              screenshot, role):
+def test_each_role_signs_in_and_sees_its_home(
+    page, live_server, make_person, login, axe_check, screenshot, role
+):
     person = make_person(role, email=f"{role}@example.org", display_name="Robin Example")
     login(page, person.email)
     assert page.url == f"{live_server.url}/"

@@ -121,11 +121,10 @@ def cohort_enrol_csv(*, cohort: Cohort, csv_bytes: bytes, actor: Person) -> Enro
         cells = [c.strip().lower() for c in row]
         if not any(cells):
             continue
-        if first and "email" in cells:
+        is_header, first = first and "email" in cells, False
+        if is_header:
             column = cells.index("email")  # a header row names the column
-            first = False
             continue
-        first = False
         if column < len(cells) and cells[column]:
             lines.append((reader.line_num, cells[column]))
     emails = sorted({e for _line, e in lines})

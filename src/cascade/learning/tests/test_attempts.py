@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -371,59 +372,87 @@ def test_autosave_is_ignored_once_submitted(pm, master, candidate):
     assert attempt.responses == {}
 
 
-# --- Two submits at the same moment ---------------------------------------------------------
+# --- At the same moment, on real threads ---------------------------------------------------
 
 
-@pytest.mark.django_db(transaction=True)
-def test_two_simultaneous_submits_grade_the_attempt_once(make_person):
-    pm, master, candidate = (
-        make_person("program_manager"),
-        make_person("master_trainer"),
-        make_person("trainer"),
-    )
-    enrolment, quiz = quiz_for(pm, master, candidate)
-    attempt = quizzes.attempt_start(enrolment=enrolment, step=quiz)
-    right, wrong = attempt_answers(attempt), attempt_answers(attempt, right=False)
-    barrier = threading.Barrier(2)
-    outcomes: list[tuple[float | None, bool | None]] = []
+def run_together(call: Callable[..., Any], kwargs_list: list[dict[str, Any]]) -> list[Any]:
+    """Run ``call`` once per kwargs on its own thread, released together; return the results
+    (or raise the first error). Each thread closes its own database connection."""
+    barrier = threading.Barrier(len(kwargs_list))
+    results: list[Any] = []
     errors: list[BaseException] = []
 
-    def submit(responses: dict[str, Any]) -> None:
+    def work(kwargs: dict[str, Any]) -> None:
         try:
-            mine = QuizAttempt.objects.get(pk=attempt.pk)
             barrier.wait(timeout=10)
             for _try in range(500):
                 try:
-                    graded = quizzes.attempt_submit(attempt=mine, responses=responses)
-                    break
+                    results.append(call(**kwargs))
+                    return
                 except OperationalError as exc:
                     # SQLite's shared-cache test database reports a busy table at once instead
                     # of waiting: retry, as a browser's retried POST would.
                     if "locked" not in str(exc):
                         raise
                     time.sleep(0.01)
-            else:
-                raise AssertionError("the database stayed locked")
-            outcomes.append((graded.score, graded.passed))
-        except BaseException as exc:  # noqa: BLE001 - reported by the main thread
+            raise AssertionError("the database stayed locked")
+        except BaseException as exc:  # noqa: BLE001 - re-raised by the main thread
             errors.append(exc)
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=submit, args=(r,)) for r in (right, wrong)]
+    threads = [threading.Thread(target=work, args=(kwargs,)) for kwargs in kwargs_list]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=30)
     close_old_connections()
+    if errors:
+        raise errors[0]
+    return results
 
-    assert errors == []
+
+@pytest.fixture
+def trio(make_person):
+    return make_person("program_manager"), make_person("master_trainer"), make_person("trainer")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_submits_grade_the_attempt_once(trio):
+    enrolment, quiz = quiz_for(*trio)
+    attempt = quizzes.attempt_start(enrolment=enrolment, step=quiz)
+    right, wrong = attempt_answers(attempt), attempt_answers(attempt, right=False)
+
+    graded = run_together(
+        quizzes.attempt_submit,
+        [
+            {"attempt": QuizAttempt.objects.get(pk=attempt.pk), "responses": right},
+            {"attempt": QuizAttempt.objects.get(pk=attempt.pk), "responses": wrong},
+        ],
+    )
+
     attempt.refresh_from_db()
-    assert outcomes == [(attempt.score, attempt.passed)] * 2
+    assert [(g.score, g.passed, g.submitted_at) for g in graded] == [
+        (attempt.score, attempt.passed, attempt.submitted_at)
+    ] * 2
     assert attempt.score in (0.0, 100.0)
     progress = progress_of(enrolment, quiz)
     assert progress.status == ("completed" if attempt.passed else "in_progress")
     assert QuizAttempt.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_starts_open_one_attempt(trio):
+    enrolment, quiz = quiz_for(*trio)
+
+    started = run_together(
+        quizzes.attempt_start,
+        [{"enrolment": enrolment, "step": quiz}, {"enrolment": enrolment, "step": quiz}],
+    )
+
+    assert len({a.pk for a in started}) == 1
+    assert QuizAttempt.objects.count() == 1
+    assert StepProgress.objects.count() == 1
 
 
 # --- Lessons --------------------------------------------------------------------------------

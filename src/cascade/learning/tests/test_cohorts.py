@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from cascade.core.errors import ApplicationError
 from cascade.core.models import AuditEntry, Notification
+from cascade.learning import selectors
 from cascade.learning.models import Cohort, Enrolment, StepProgress
 from cascade.learning.services import cohorts as svc
 from cascade.learning.services import programs as program_svc
@@ -348,3 +349,47 @@ def test_nudge_reaches_only_people_actively_enrolled_in_the_cohort(cohort, pm, m
     assert sent == 1
     assert Notification.objects.filter(dedupe_key__startswith="nudge:").count() == 1
     assert active.notifications.filter(dedupe_key__startswith="nudge:").count() == 1
+
+
+# --- The cohort grid ------------------------------------------------------------------------
+
+
+def test_cohort_grid_shows_active_people_against_the_steps(pm, make_person):
+    program, steps = build_program(pm, slug="grid")
+    cohort = open_cohort(program, pm, start=date(2026, 11, 1))
+    ann = make_person("trainer", display_name="Ann")
+    bob = make_person("trainer", display_name="Bob")
+    gone = make_person("trainer", display_name="Gone")
+    ann_enrolment = enrol(cohort, ann, pm)
+    enrol(cohort, bob, pm)
+    svc.enrolment_withdraw(enrolment=enrol(cohort, gone, pm), actor=pm)
+    progress_svc.lesson_complete(enrolment=ann_enrolment, step=steps["lesson"])
+
+    grid = selectors.cohort_grid(cohort, today=date(2026, 11, 9))
+
+    assert [s.id for s in grid.steps] == [s.pk for s in steps.values()]
+    assert [(r.enrolment.person.display_name, r.path.percent) for r in grid.rows] == [
+        ("Ann", 33),
+        ("Bob", 0),
+    ]
+    assert [r.enrolment.person.display_name for r in grid.behind] == ["Bob"]  # lesson due 11-08
+
+
+def test_cohort_grid_query_count_does_not_grow_with_the_cohort(
+    pm, make_person, django_assert_num_queries
+):
+    program, steps = build_program(pm, slug="grid")
+    cohort = open_cohort(program, pm)
+
+    def add_people(n: int) -> None:
+        for _ in range(n):
+            enrolment = enrol(cohort, make_person("trainer"), pm)
+            progress_svc.lesson_complete(enrolment=enrolment, step=steps["lesson"])
+
+    add_people(2)
+    with django_assert_num_queries(4):
+        small = selectors.cohort_grid(cohort)
+    add_people(6)
+    with django_assert_num_queries(4):
+        large = selectors.cohort_grid(cohort)
+    assert (len(small.rows), len(large.rows)) == (2, 8)

@@ -14,6 +14,7 @@ TEST_PASSWORD = "pass-word-123"
 class OrgUnitFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = OrgUnit
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Unit {n}")
     code = factory.Sequence(lambda n: f"unit-{n}")

@@ -661,6 +661,23 @@ def test_invite_from_the_profile(
     assert "An invitation is on its way to sam@example.org." in response.content.decode()
 
 
+def test_invitation_link_uses_site_url_not_the_host_header(
+    client, world, program_manager, settings, django_capture_on_commit_callbacks
+):
+    # given a request that claims another host
+    settings.SITE_URL = "https://cascade.example"
+    settings.ALLOWED_HOSTS = ["evil.example", "testserver"]
+    client.force_login(program_manager)
+    # when the invitation is sent from that request
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/people/{world['sam'].pk}/invite/", HTTP_HOST="evil.example")
+    # then the link in the one email points at the site's own address
+    assert len(mail.outbox) == 1
+    link = mail.outbox[0].body.splitlines()[-1]
+    assert link.startswith("https://cascade.example/account/set-password/")
+    assert "evil.example" not in mail.outbox[0].body
+
+
 def test_profile_shows_manage_buttons_only_to_program_managers(client, world, program_manager):
     sam = world["sam"]
     client.force_login(world["morgan"])

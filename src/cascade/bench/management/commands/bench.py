@@ -13,7 +13,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from cascade.bench import pages
+from cascade.bench import cohort, pages
 
 
 @dataclass(frozen=True)
@@ -25,11 +25,12 @@ class Subcommand:
 
 SUBCOMMANDS: dict[str, Subcommand] = {
     "pages": Subcommand(pages.HELP, pages.add_arguments, pages.run),
+    "cohort": Subcommand(cohort.HELP, cohort.add_arguments, cohort.run),
 }
 
 
 class Command(BaseCommand):
-    help = "Measure Cascade's performance: `bench pages` (more subcommands to come)."
+    help = "Measure Cascade's performance: `bench pages`, `bench cohort`."
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="subcommand", required=True, metavar="SUBCOMMAND")
