@@ -161,9 +161,7 @@ def build_cohort(size: int) -> tuple[Cohort, Person]:
         for n in range(size)
     )
     people = list(Person.objects.filter(email__startswith=prefix))
-    RoleAssignment.objects.bulk_create(
-        RoleAssignment(person=p, role=Role.TRAINER) for p in people
-    )
+    RoleAssignment.objects.bulk_create(RoleAssignment(person=p, role=Role.TRAINER) for p in people)
     cohort_services.cohort_enrol(cohort=cohort, people=people, actor=pm, notify=False)
     steps = list(Step.objects.filter(version=cohort.version).order_by("position", "id"))
     rng = random.Random(size)

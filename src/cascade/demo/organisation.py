@@ -338,6 +338,9 @@ class DemoSummary:
     people_created: int = 0
     roles_scoped: int = 0
     notifications_created: int = 0
+    programs_created: int = 0  # the learning area (demo.learning)
+    cohorts_created: int = 0
+    enrolments_created: int = 0
     logins: tuple[DemoLogin, ...] = DEMO_LOGINS
     url: str = field(default_factory=lambda: f"{settings.SITE_URL}/")
 
@@ -348,6 +351,8 @@ class DemoSummary:
             or self.people_created
             or self.roles_scoped
             or self.notifications_created
+            or self.programs_created
+            or self.cohorts_created
         )
 
 
@@ -496,8 +501,11 @@ def load_notifications(people: dict[str, Person], summary: DemoSummary) -> None:
             notification_mark_read(recipient=pm, notification_id=note.pk)
 
 
-def load_demo(stdout: Writer | None = None) -> DemoSummary:
-    """Load (or complete) the demo organisation; a second run reads a little and writes nothing."""
+def load_demo(stdout: Writer | None = None, *, learning: bool = True) -> DemoSummary:
+    """Load (or complete) the demo organisation; a second run reads a little and writes nothing.
+
+    ``learning=False`` leaves out the programs and cohorts (tests of the organisation alone).
+    """
     summary = DemoSummary()
     with transaction.atomic():
         units = load_org_units(summary)
@@ -506,6 +514,11 @@ def load_demo(stdout: Writer | None = None) -> DemoSummary:
         load_scoped_roles(specs, people, units, summary)
         load_activity(people, created)
         load_notifications(people, summary)
+        if learning:
+            # Imported here: demo.learning builds on this module's people and constants.
+            from cascade.demo.learning import load_learning
+
+            load_learning(random.Random(DEMO_SEED), summary)
     if stdout is not None:
         stdout.write(format_summary(summary))
     return summary
@@ -518,6 +531,12 @@ def format_summary(summary: DemoSummary) -> str:
             f"{ORG_NAME} is loaded: {summary.units} org units and {summary.people} people "
             f"({summary.units_created} units and {summary.people_created} people added now)."
         )
+        if summary.cohorts_created:
+            head += (
+                f"\nTrainer development: {summary.cohorts_created} cohorts with "
+                f"{summary.enrolments_created} people enrolled and "
+                f"{summary.programs_created} programs added now."
+            )
     else:
         head = f"{ORG_NAME} is already loaded ({summary.people} people); nothing changed."
     rows = [("role", "email", "password")] + [

@@ -21,8 +21,11 @@ class NavItem:
 # (label, url name, roles that see it; empty = everyone signed in)
 NAV: list[tuple[Any, str, tuple[str, ...]]] = [
     (_("Home"), "home:index", ()),
+    (_("My learning"), "learning:my_programs", (Role.TRAINER, Role.LEARNER)),
+    (_("Programs"), "learning:programs", (Role.PROGRAM_MANAGER, Role.MASTER_TRAINER)),
+    (_("Cohorts"), "learning:cohorts", (Role.PROGRAM_MANAGER, Role.MASTER_TRAINER)),
+    (_("To review"), "learning:review_queue", (Role.MASTER_TRAINER, Role.MANAGER)),
     (_("People"), "people:directory", (Role.PROGRAM_MANAGER,)),
-    (_("Import"), "people:import", (Role.PROGRAM_MANAGER,)),
     (_("Org units"), "people:org_units", (Role.PROGRAM_MANAGER,)),
     (_("My team"), "people:team", (Role.MANAGER,)),
     (_("Audit log"), "core:audit_log", (Role.PROGRAM_MANAGER,)),

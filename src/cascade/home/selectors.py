@@ -8,6 +8,12 @@ from typing import Any
 from django.db.models import Count, Q
 
 from cascade.core.selectors import audit_entries, notifications_for
+from cascade.learning.selectors import (
+    ProgramRow,
+    cohorts_coached,
+    program_rows,
+    review_waiting_count,
+)
 from cascade.people.models import Person, Role
 from cascade.people.rules import people_scope_q
 
@@ -18,6 +24,9 @@ class HomeData:
     notifications: list[Any] = field(default_factory=list)
     pm: dict[str, Any] = field(default_factory=dict)
     reports: list[Person] = field(default_factory=list)
+    programs: list[ProgramRow] = field(default_factory=list)
+    coached: list[Any] = field(default_factory=list)
+    to_review: int = 0
 
 
 def home_for(*, person: Person) -> HomeData:
@@ -25,6 +34,12 @@ def home_for(*, person: Person) -> HomeData:
     roles = sorted(person.roles) if not person.is_superuser else [r.value for r in Role]
     data = HomeData(roles=roles)
     data.notifications = list(notifications_for(recipient=person).filter(read_at__isnull=True)[:5])
+    # Anyone can be enrolled in a program (candidates, learners, even managers).
+    data.programs = program_rows(person.pk)
+    if person.has_role(Role.MASTER_TRAINER, Role.MANAGER, Role.TRAINER, Role.PROGRAM_MANAGER):
+        data.to_review = review_waiting_count(person)
+    if person.has_role(Role.MASTER_TRAINER):
+        data.coached = list(cohorts_coached(person.pk)[:6])
     if person.has_role(Role.PROGRAM_MANAGER):
         people = Person.objects.all()
         scope = people_scope_q(person)

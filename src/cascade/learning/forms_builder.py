@@ -27,6 +27,7 @@ from cascade.learning.models import (
     Step,
     StepKind,
 )
+from cascade.learning.step_config import clean_config
 from cascade.people.models import OrgUnit
 
 OPTION_ROWS = 6
@@ -235,6 +236,7 @@ def _config_fields(kind: str) -> dict[str, forms.Field]:
                 choices=[("best", _("The best attempt")), ("last", _("The last attempt"))],
                 widget=forms.RadioSelect,
                 initial="best",
+                required=False,
             ),
             "shuffle_questions": forms.BooleanField(
                 label=_("Shuffle the questions"), required=False, initial=True
@@ -280,6 +282,10 @@ def _config_fields(kind: str) -> dict[str, forms.Field]:
     if kind == StepKind.MENTORING:
         return {"meetings_required": _number(_("Meetings required"), min=1, max=20)}
     raise ValueError(kind)
+
+
+def _is_check(field: BoundField) -> bool:
+    return isinstance(field.field, forms.BooleanField)
 
 
 def _datetime_initial(value: str) -> datetime | None:
@@ -344,10 +350,13 @@ class StepForm(ErrorMappingMixin, forms.Form):
         self.kind = kind
         self.step = step
         self.bank = bank or []
-        if step is not None and "initial" not in kwargs:
-            kwargs["initial"] = self._initial_from(step)
+        if "initial" not in kwargs:
+            kwargs["initial"] = (
+                self._initial_from(step) if step is not None else self._initial_defaults(kind)
+            )
         super().__init__(*args, **kwargs)
         self.fields["body"].label = BODY_LABELS[StepKind(kind)]
+        self.fields["body"].widget.attrs["rows"] = 12 if kind == StepKind.LESSON else 4
         module = self.fields["module"]
         assert isinstance(module, forms.ModelChoiceField)
         module.queryset = Module.objects.filter(version=version)
@@ -390,6 +399,12 @@ class StepForm(ErrorMappingMixin, forms.Form):
             )
 
     @staticmethod
+    def _initial_defaults(kind: str) -> dict[str, Any]:
+        """A new step starts from its kind's defaults (pass mark 80, three attempts, …)."""
+        defaults = clean_config(kind, {})
+        return {k: v for k, v in defaults.items() if v not in ("", None, [])}
+
+    @staticmethod
     def _initial_from(step: Step) -> dict[str, Any]:
         initial: dict[str, Any] = {
             "title": step.title,
@@ -418,7 +433,10 @@ class StepForm(ErrorMappingMixin, forms.Form):
         return [self[n] for n in names if n in self.fields and not self[n].is_hidden]
 
     def settings_fields(self) -> list[BoundField]:
-        return self._visible(*CONFIG_FIELDS[self.kind])
+        return [f for f in self._visible(*CONFIG_FIELDS[self.kind]) if not _is_check(f)]
+
+    def settings_checks(self) -> list[BoundField]:
+        return [f for f in self._visible(*CONFIG_FIELDS[self.kind]) if _is_check(f)]
 
     def place_fields(self) -> list[BoundField]:
         return self._visible("module", "new_module", "required", "due_offset_days", "prerequisites")
@@ -507,6 +525,10 @@ class QuestionForm(ErrorMappingMixin, forms.Form):
             )
         if kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
             for i in range(1, self.option_count + 1):
+                # Kept across edits, so an option stays the same option.
+                self.fields[f"option_{i}_id"] = forms.CharField(
+                    required=False, max_length=40, widget=forms.HiddenInput
+                )
                 self.fields[f"option_{i}_text"] = forms.CharField(
                     label=_("Option %(n)s") % {"n": i}, required=False, max_length=1000
                 )
@@ -565,6 +587,7 @@ class QuestionForm(ErrorMappingMixin, forms.Form):
             "archived": question.archived,
         }
         for i, opt in enumerate(data.get("options", []), start=1):
+            initial[f"option_{i}_id"] = opt.get("id", "")
             initial[f"option_{i}_text"] = opt.get("text", "")
             initial[f"option_{i}_correct"] = bool(opt.get("correct"))
             initial[f"option_{i}_feedback"] = opt.get("feedback", "")
@@ -581,6 +604,7 @@ class QuestionForm(ErrorMappingMixin, forms.Form):
         return [
             {
                 "n": i,
+                "id": self[f"option_{i}_id"],
                 "text": self[f"option_{i}_text"],
                 "correct": self[f"option_{i}_correct"],
                 "feedback": self[f"option_{i}_feedback"],
@@ -614,10 +638,18 @@ class QuestionForm(ErrorMappingMixin, forms.Form):
                 correct = bool(d.get(f"option_{i}_correct"))
                 if not (text or feedback or correct):
                     continue  # an unused row
+                option_id = (d.get(f"option_{i}_id") or "").strip()
                 options.append(
-                    {"id": str(i), "text": text, "correct": correct, "feedback": feedback}
+                    {"id": option_id, "text": text, "correct": correct, "feedback": feedback}
                 )
                 self._option_rows.append(i)
+            taken = {o["id"] for o in options if o["id"]}
+            number = 0
+            for option in options:
+                while not option["id"]:
+                    number += 1
+                    option["id"] = "" if str(number) in taken else str(number)
+                taken.add(option["id"])
             return {"options": options}
         if self.kind == QuestionKind.TRUE_FALSE:
             return {

@@ -90,3 +90,20 @@ def can_view_enrolment(viewer: Person, enrolment: Enrolment) -> bool:
     if getattr(enrolment.person, "manager_id", None) == viewer.pk:
         return True
     return can_run_cohort(viewer, enrolment.cohort)
+
+
+def reviewable_q(viewer: Person, prefix: str = "") -> Q:
+    """Progress rows ``viewer`` may review, as a filter: ``can_review`` for whole querysets.
+
+    ``prefix`` points from the queried model to the progress row (e.g. "progress__").
+    """
+    e = f"{prefix}enrolment__"
+    return (
+        (
+            Q(**{f"{e}cohort__in": cohorts_visible(viewer).values("pk")})
+            | Q(**{f"{e}mentor": viewer, f"{e}mentor__is_active": True})
+            | Q(**{f"{e}person__manager": viewer})
+        )
+        & ~Q(**{f"{e}person": viewer})
+        & ~Q(**{f"{e}status": Enrolment.Status.WITHDRAWN})
+    )

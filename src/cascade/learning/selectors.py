@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from cascade.learning import rules
 from cascade.learning.models import (
     Cohort,
     Enrolment,
@@ -19,6 +20,7 @@ from cascade.learning.models import (
     StepProgress,
 )
 from cascade.learning.progress import PathState, StepInfo, path_state
+from cascade.people.models import Person
 
 
 def version_steps(version_id: int) -> list[StepInfo]:
@@ -126,4 +128,80 @@ def version_detail(version_id: int) -> ProgramVersion:
             ),
         )
         .get(pk=version_id)
+    )
+
+
+def enrolment_paths(
+    enrolments: list[Enrolment], *, today: date | None = None
+) -> list[tuple[Enrolment, PathState]]:
+    """Each enrolment's path in a fixed number of queries: steps once per version, all progress
+    in one query (``enrolment_path`` does the same for a single enrolment)."""
+    today = today or timezone.localdate()
+    steps = {v: version_steps(v) for v in {e.version_id for e in enrolments}}
+    status: dict[int, dict[int, str]] = defaultdict(dict)
+    rows = StepProgress.objects.filter(enrolment__in=[e.pk for e in enrolments]).values_list(
+        "enrolment_id", "step_id", "status"
+    )
+    for enrolment_id, step_id, step_status in rows:
+        status[enrolment_id][step_id] = step_status
+    return [
+        (e, path_state(steps[e.version_id], status[e.pk], start=e.cohort.start_date, today=today))
+        for e in enrolments
+    ]
+
+
+DUE_SOON_DAYS = 7
+
+
+@dataclass
+class ProgramRow:
+    """One of a person's programs: the enrolment, where they stand, how much is due soon."""
+
+    enrolment: Enrolment
+    path: PathState
+    due_soon: int
+
+
+def due_soon_count(path: PathState, today: date) -> int:
+    horizon = today + timedelta(days=DUE_SOON_DAYS)
+    return sum(
+        1
+        for s in path.steps
+        if s.due is not None
+        and not s.overdue
+        and today <= s.due <= horizon
+        and s.status not in ("completed", "submitted")
+    )
+
+
+def program_rows(person_id: int, *, today: date | None = None) -> list[ProgramRow]:
+    """A person's current programs with their paths (fixed query count): home and "learn"."""
+    today = today or timezone.localdate()
+    enrolments = list(enrolments_of(person_id))
+    return [
+        ProgramRow(enrolment=e, path=path, due_soon=due_soon_count(path, today))
+        for e, path in enrolment_paths(enrolments, today=today)
+    ]
+
+
+def cohorts_coached(person_id: int) -> QuerySet[Cohort]:
+    """Open cohorts a master trainer coaches, with how many people are enrolled."""
+    return (
+        Cohort.objects.filter(master_trainers=person_id)
+        .exclude(status=Cohort.Status.CLOSED)
+        .select_related("program")
+        .annotate(
+            enrolled=Count("enrolments", filter=~Q(enrolments__status=Enrolment.Status.WITHDRAWN))
+        )
+        .order_by("-start_date")
+    )
+
+
+def review_waiting_count(viewer: Person) -> int:
+    """Submitted work this person may sign off (as master trainer, mentor, manager or PM)."""
+    return (
+        StepProgress.objects.filter(rules.reviewable_q(viewer), status="submitted")
+        .values("pk")
+        .distinct()
+        .count()
     )

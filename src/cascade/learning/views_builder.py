@@ -21,6 +21,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cascade.core.errors import ApplicationError
@@ -175,7 +176,12 @@ def program_new(request: HttpRequest) -> HttpResponse:
                 request, _("“%(title)s” is created. Add its first steps.") % {"title": program}
             )
             return redirect("learning:draft", pk=program.pk)
-    return render(request, "learning/builder/program_form.html", {"form": form})
+    return render(
+        request,
+        "learning/builder/program_form.html",
+        {"form": form},
+        status=400 if form.is_bound else 200,
+    )
 
 
 @builder_required
@@ -454,6 +460,25 @@ def step_edit(request: HttpRequest, pk: int, step_pk: int) -> HttpResponse:
     )
 
 
+def _link_count(version: ProgramVersion) -> int:
+    return Step.prerequisites.through.objects.filter(from_step__version=version).count()
+
+
+def _warn_dropped_links(request: HttpRequest, version: ProgramVersion, before: int) -> None:
+    # A reorder removes prerequisites that would now point forward; say so, it is not visible.
+    dropped = before - _link_count(version)
+    if dropped > 0:
+        messages.warning(
+            request,
+            ngettext(
+                "One “open only after” link pointed to a later step and was removed.",
+                "%(n)s “open only after” links pointed to later steps and were removed.",
+                dropped,
+            )
+            % {"n": dropped},
+        )
+
+
 @builder_required
 @require_POST
 def step_move(request: HttpRequest, pk: int, step_pk: int) -> HttpResponse:
@@ -462,10 +487,12 @@ def step_move(request: HttpRequest, pk: int, step_pk: int) -> HttpResponse:
     direction = {"up": -1, "down": 1}.get(request.POST.get("direction", ""))
     if direction is None:
         return HttpResponse(_("Say up or down."), status=400, content_type="text/plain")
+    links = _link_count(step.version)
     try:
         services.step_move(step=step, direction=direction)
     except ApplicationError as exc:
         messages.error(request, exc.message)
+    _warn_dropped_links(request, step.version, links)
     return redirect(f"{reverse('learning:draft', args=[program.pk])}#step-{step.pk}")
 
 
@@ -498,7 +525,9 @@ def steps_reorder(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         if draft is None:
             raise ApplicationError(_("There is no draft to change."), code="no_draft")
+        links = _link_count(draft)
         services.steps_reorder(version=draft, ordered_ids=ordered)
+        _warn_dropped_links(request, draft, links)
     except ApplicationError as exc:
         if wants_json:
             return JsonResponse({"ok": False, "detail": exc.message}, status=400)

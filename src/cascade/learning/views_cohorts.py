@@ -366,7 +366,9 @@ def _board(cohort: Cohort, grid: selectors.CohortGrid, *, behind_only: bool) -> 
     ]
     modules: list[ModuleGroup] = []
     if any(s.module_id for s in grid.steps):
-        titles = dict(Module.objects.filter(version_id=cohort.version_id).values_list("id", "title"))
+        titles = dict(
+            Module.objects.filter(version_id=cohort.version_id).values_list("id", "title")
+        )
         for step in grid.steps:
             title = titles.get(step.module_id, "") if step.module_id else ""
             if modules and modules[-1].title == title:
@@ -451,7 +453,7 @@ def cohort_nudge(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return redirect(back)
     if form.cleaned_data["who"] == "behind":
         people = [r.enrolment.person for r in selectors.cohort_grid(cohort).behind]

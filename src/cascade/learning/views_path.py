@@ -6,9 +6,8 @@ object is fetched through the viewer: another person's path, attempt or file ans
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -51,65 +50,26 @@ from cascade.learning.models import (
     StepProgress,
     StepResource,
 )
-from cascade.learning.progress import PathState, StepState, path_state
+from cascade.learning.progress import PathState, StepState
 from cascade.learning.quiz import public
 from cascade.learning.services import progress as progress_services
 from cascade.learning.services import quizzes
 from cascade.learning.step_config import quiz_config
 from cascade.people.models import Person
 
-DUE_SOON_DAYS = 7
-
 
 def _viewer(request: HttpRequest) -> Person:
     return request.user  # type: ignore[return-value]
 
 
-def _due_soon(path: PathState, today: date) -> int:
-    horizon = today + timedelta(days=DUE_SOON_DAYS)
-    return sum(
-        1
-        for s in path.steps
-        if s.due is not None
-        and not s.overdue
-        and today <= s.due <= horizon
-        and s.status not in (ProgressStatus.COMPLETED, ProgressStatus.SUBMITTED)
-    )
-
-
 # --- My programs and my path ----------------------------------------------------------------
-
-
-@dataclass
-class ProgramRow:
-    enrolment: Enrolment
-    path: PathState
-    due_soon: int
-
-
-def _paths_of(enrolments: list[Enrolment], today: date) -> list[ProgramRow]:
-    """Each enrolment's path in a fixed number of queries: steps once per version, progress in
-    one query (``selectors.enrolment_path`` does the same for a single enrolment)."""
-    steps = {v: selectors.version_steps(v) for v in {e.version_id for e in enrolments}}
-    status: dict[int, dict[int, str]] = defaultdict(dict)
-    rows = StepProgress.objects.filter(enrolment__in=[e.pk for e in enrolments]).values_list(
-        "enrolment_id", "step_id", "status"
-    )
-    for enrolment_id, step_id, step_status in rows:
-        status[enrolment_id][step_id] = step_status
-    out = []
-    for e in enrolments:
-        path = path_state(steps[e.version_id], status[e.pk], start=e.cohort.start_date, today=today)
-        out.append(ProgramRow(enrolment=e, path=path, due_soon=_due_soon(path, today)))
-    return out
 
 
 @login_required
 @require_GET
 def my_programs(request: HttpRequest) -> HttpResponse:
-    today = timezone.localdate()
-    enrolments = list(selectors.enrolments_of(_viewer(request).pk))
-    return render(request, "learning/path/my_programs.html", {"rows": _paths_of(enrolments, today)})
+    rows = selectors.program_rows(_viewer(request).pk, today=timezone.localdate())
+    return render(request, "learning/path/my_programs.html", {"rows": rows})
 
 
 @dataclass
@@ -164,7 +124,7 @@ def my_path(request: HttpRequest, cohort_pk: int) -> HttpResponse:
             "path": path,
             "sections": _sections(path, modules),
             "next_kind": str(StepKind(next_step.step.kind).label) if next_step else "",
-            "due_soon": _due_soon(path, today),
+            "due_soon": selectors.due_soon_count(path, today),
         },
     )
 
@@ -514,10 +474,11 @@ def attempt(request: HttpRequest, pk: int) -> HttpResponse:
             # A double-clicked or retried submit: the result of the first one, unchanged.
             return redirect("learning:attempt", the_attempt.pk)
         return _attempt_result(request, the_attempt)
-    form = QuizAttemptForm(request.POST or None, items=public(the_attempt.served))
+    posted = request.method == "POST"
+    form = QuizAttemptForm(request.POST if posted else None, items=public(the_attempt.served))
     now = timezone.now()
     time_up = the_attempt.deadline is not None and now > the_attempt.deadline
-    if request.method == "POST":
+    if posted:
         # Past the time limit the answers are taken as they are (the service decides what
         # still counts); a malformed answer never blocks grading once time is up.
         if form.is_valid() or time_up:

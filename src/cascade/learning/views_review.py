@@ -11,7 +11,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -39,20 +38,6 @@ def _viewer(request: HttpRequest) -> Person:
     return request.user  # type: ignore[return-value]
 
 
-def _in_review_scope(viewer: Person, prefix: str = "") -> Q:
-    """Progress rows ``viewer`` may review (mirrors ``rules.can_review`` as a query)."""
-    e = f"{prefix}enrolment__"
-    return (
-        (
-            Q(**{f"{e}cohort__in": rules.cohorts_visible(viewer).values("pk")})
-            | Q(**{f"{e}mentor": viewer})
-            | Q(**{f"{e}person__manager": viewer})
-        )
-        & ~Q(**{f"{e}person": viewer})
-        & ~Q(**{f"{e}status": Enrolment.Status.WITHDRAWN})
-    )
-
-
 def _is_reviewer(viewer: Person) -> bool:
     return (
         viewer.has_role(Role.PROGRAM_MANAGER, Role.MASTER_TRAINER, Role.MANAGER)
@@ -68,10 +53,10 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     if not _is_reviewer(viewer):
         raise Http404
     work = StepProgress.objects.filter(
-        _in_review_scope(viewer), status=ProgressStatus.SUBMITTED
+        rules.reviewable_q(viewer), status=ProgressStatus.SUBMITTED
     ).select_related("step", "enrolment__person", "enrolment__cohort__program")
     reflections = ReflectionEntry.objects.filter(
-        _in_review_scope(viewer, "progress__"), replied_at__isnull=True
+        rules.reviewable_q(viewer, "progress__"), replied_at__isnull=True
     ).select_related(
         "progress__step", "progress__enrolment__person", "progress__enrolment__cohort__program"
     )
@@ -157,7 +142,9 @@ def _act(
             raise Http404 from exc
         messages.error(request, exc.message)
         return None
-    if action not in ("sign_off", "reply", "attendance"):
+    if action == "attendance":
+        messages.error(request, _("Choose a live session and whether the person attended."))
+    elif action not in ("sign_off", "reply"):
         messages.error(request, _("Choose one of the actions on this page."))
     return None
 

@@ -20,6 +20,16 @@ from cascade.demo.organisation import (
     load_demo,
     plan_people,
 )
+from cascade.learning.models import (
+    Cohort,
+    Enrolment,
+    EvidenceFile,
+    MentoringLog,
+    Program,
+    QuizAttempt,
+    ReflectionEntry,
+    StepProgress,
+)
 from cascade.people.models import OrgUnit, Person, Role, RoleAssignment
 
 pytestmark = pytest.mark.django_db
@@ -40,11 +50,19 @@ def _counts() -> dict[str, int]:
         "roles": RoleAssignment.objects.count(),
         "audit": AuditEntry.objects.count(),
         "notifications": Notification.objects.count(),
+        "programs": Program.objects.count(),
+        "cohorts": Cohort.objects.count(),
+        "enrolments": Enrolment.objects.count(),
+        "progress": StepProgress.objects.count(),
+        "attempts": QuizAttempt.objects.count(),
+        "reflections": ReflectionEntry.objects.count(),
+        "meetings": MentoringLog.objects.count(),
+        "evidence": EvidenceFile.objects.count(),
     }
 
 
 def test_demo_loads_the_five_logins_with_their_roles_and_profiles() -> None:
-    load_demo()
+    load_demo(learning=False)
 
     assert [login.email for login in DEMO_LOGINS] == list(EXPECTED_ROLES)
     for email, roles in EXPECTED_ROLES.items():
@@ -62,7 +80,7 @@ def test_demo_loads_the_five_logins_with_their_roles_and_profiles() -> None:
 
 
 def test_the_demo_learner_reports_to_a_manager() -> None:
-    load_demo()
+    load_demo(learning=False)
 
     learner = Person.objects.select_related("manager").get(email="learner@demo.example")
 
@@ -72,7 +90,7 @@ def test_the_demo_learner_reports_to_a_manager() -> None:
 
 
 def test_demo_has_150_people_in_three_regions() -> None:
-    summary = load_demo()
+    summary = load_demo(learning=False)
 
     root = OrgUnit.objects.get(code=ROOT_CODE)
     regions = OrgUnit.objects.filter(parent=root).order_by("code")
@@ -92,7 +110,7 @@ def test_demo_has_150_people_in_three_regions() -> None:
 
 
 def test_demo_has_trainers_candidates_and_a_scoped_program_manager() -> None:
-    load_demo()
+    load_demo(learning=False)
 
     specs = plan_people(random.Random(DEMO_SEED))
     kinds = [s.kind for s in specs]
@@ -108,7 +126,7 @@ def test_demo_has_trainers_candidates_and_a_scoped_program_manager() -> None:
 
 
 def test_demo_gives_the_program_manager_a_home_page_with_news() -> None:
-    load_demo()
+    load_demo(learning=False)
 
     pm = Person.objects.get(email=PM_EMAIL)
     assert Notification.objects.filter(recipient=pm, read_at__isnull=True).count() == 2
@@ -129,6 +147,9 @@ def test_running_the_demo_twice_changes_nothing() -> None:
     assert first.changed
     assert not second.changed
     assert (second.people_created, second.units_created) == (0, 0)
+    assert (second.programs_created, second.cohorts_created) == (0, 0)
+    assert before["cohorts"] == 3
+    assert before["progress"] > 200
     assert _counts() == before
     writes = [
         q["sql"]

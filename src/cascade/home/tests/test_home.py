@@ -53,11 +53,11 @@ def test_superuser_sees_every_section(client, make_person):
 
 
 NAV = {
-    "learner": ["Home"],
-    "trainer": ["Home"],
-    "master_trainer": ["Home"],
-    "manager": ["Home", "My team"],
-    "program_manager": ["Home", "People", "Import", "Org units", "Audit log"],
+    "learner": ["Home", "My learning"],
+    "trainer": ["Home", "My learning"],
+    "master_trainer": ["Home", "Programs", "Cohorts", "To review"],
+    "manager": ["Home", "To review", "My team"],
+    "program_manager": ["Home", "Programs", "Cohorts", "People", "Org units", "Audit log"],
 }
 
 
@@ -72,8 +72,9 @@ def test_navigation_marks_the_current_area(make_person):
     items = {i.label: i.active for i in nav_for(pm, "/people/12/edit/")}
     assert items == {
         "Home": False,
+        "Programs": False,
+        "Cohorts": False,
         "People": True,
-        "Import": False,
         "Org units": False,
         "Audit log": False,
     }
@@ -185,5 +186,5 @@ def test_home_query_count_does_not_grow_with_data(
     many = _home_queries(client, viewer, 60)
     # then the page costs the same number of queries
     assert few == many
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(13):
         client.get("/")

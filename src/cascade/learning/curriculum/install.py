@@ -21,12 +21,10 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from cascade.core.errors import ApplicationError
-from cascade.core.services import audit_record
 from cascade.learning.models import (
     Audience,
     BloomLevel,
     Program,
-    ProgramVersion,
     QuestionKind,
     Step,
     StepKind,
@@ -245,11 +243,12 @@ def load_curriculum(package: str = TRAINER_ESSENTIALS) -> CurriculumSpec:
         if not module_title:
             problems.append(f"module {m + 1}: needs a title")
         raw_steps = raw_module.get("steps") if isinstance(raw_module, dict) else None
-        steps = [
-            step
-            for s, raw_step in enumerate(raw_steps if isinstance(raw_steps, list) else [])
-            if (step := _load_step(raw_step, f"module {m + 1} step {s + 1}", package, seen, problems))
-        ]
+        steps: list[StepSpec] = []
+        for s, raw_step in enumerate(raw_steps if isinstance(raw_steps, list) else []):
+            where = f"module {m + 1} step {s + 1}"
+            step = _load_step(raw_step, where, package, seen, problems)
+            if step is not None:
+                steps.append(step)
         modules.append(ModuleSpec(title=module_title, steps=tuple(steps)))
     all_steps = [step for module in modules for step in module.steps]
     if not all_steps:
@@ -257,11 +256,11 @@ def load_curriculum(package: str = TRAINER_ESSENTIALS) -> CurriculumSpec:
 
     quizzes = {step.slug for step in all_steps if step.kind == StepKind.QUIZ}
     raw_questions = manifest.get("questions")
-    questions = [
-        question
-        for i, raw_question in enumerate(raw_questions if isinstance(raw_questions, list) else [])
-        if (question := _load_question(raw_question, f"question {i + 1}", quizzes, problems))
-    ]
+    questions: list[QuestionSpec] = []
+    for i, raw_question in enumerate(raw_questions if isinstance(raw_questions, list) else []):
+        question = _load_question(raw_question, f"question {i + 1}", quizzes, problems)
+        if question is not None:
+            questions.append(question)
     for step in all_steps:
         if step.kind != StepKind.QUIZ:
             continue
@@ -288,26 +287,13 @@ def load_curriculum(package: str = TRAINER_ESSENTIALS) -> CurriculumSpec:
 
 
 def _create_program(spec: CurriculumSpec, actor: Person | None) -> Program:
-    if actor is not None:
-        return program_services.program_create(
-            title=spec.title,
-            slug=spec.slug,
-            actor=actor,
-            summary=spec.summary,
-            audience=spec.audience,
-        )
-    # program_create needs a person: its full_clean() refuses an empty created_by (the field
-    # is null=True but not blank=True). An installation without people (a fresh deployment, a
-    # management command) gets the same rows it would make, with no creator and a NULL actor
-    # in the audit trail.
-    program = Program(
-        title=spec.title, slug=spec.slug, summary=spec.summary, audience=spec.audience
+    return program_services.program_create(
+        title=spec.title,
+        slug=spec.slug,
+        actor=actor,
+        summary=spec.summary,
+        audience=spec.audience,
     )
-    program.full_clean(exclude=["created_by"])
-    program.save()
-    ProgramVersion.objects.create(program=program, number=1)
-    audit_record(actor=None, action="learning.program.created", target=program)
-    return program
 
 
 @transaction.atomic

@@ -61,21 +61,31 @@ def cohort_enrol(
         raise ApplicationError(_("This cohort is closed."), code="cohort_closed")
     # Each person once, even if listed twice (a CSV or a unit and a pick list together).
     people = list({p.pk: p for p in people if p.is_active}.values())
-    existing = set(
+    status_of = dict(
         Enrolment.objects.filter(cohort=cohort, person__in=people).values_list(
-            "person_id", flat=True
+            "person_id", "status"
         )
     )
+    existing = set(status_of)
     result = EnrolResult()
     new = []
+    rejoined = []
     for person in people:
-        if person.pk in existing:
+        if status_of.get(person.pk) == Enrolment.Status.WITHDRAWN:
+            # Someone withdrawn comes back with their progress as they left it.
+            rejoined.append(person.pk)
+            result.enrolled.append(person)
+        elif person.pk in existing:
             result.already.append(person)
         else:
             new.append(Enrolment(cohort=cohort, person=person, version=cohort.version))
             result.enrolled.append(person)
             existing.add(person.pk)
     Enrolment.objects.bulk_create(new, ignore_conflicts=True)
+    if rejoined:
+        Enrolment.objects.filter(cohort=cohort, person__in=rejoined).update(
+            status=Enrolment.Status.ACTIVE
+        )
     if result.enrolled:
         audit_record(
             actor=actor,

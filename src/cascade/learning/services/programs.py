@@ -42,12 +42,12 @@ def program_create(
     *,
     title: str,
     slug: str,
-    actor: Person,
+    actor: Person | None,
     summary: str = "",
     audience: str = Audience.TRAINERS,
     org_unit: OrgUnit | None = None,
 ) -> Program:
-    """Create a program with an empty draft version 1."""
+    """Create a program with an empty draft version 1 (``actor`` None: installed by the system)."""
     taken = ApplicationError(_("That short name is taken."), code="slug_taken", status=409)
     if Program.objects.filter(slug=slug).exists():
         raise taken
@@ -197,7 +197,9 @@ def publish_problems(version: ProgramVersion) -> list[str]:
 
 
 @transaction.atomic
-def version_publish(*, version: ProgramVersion, actor: Person, notes: str = "") -> ProgramVersion:
+def version_publish(
+    *, version: ProgramVersion, actor: Person | None, notes: str = ""
+) -> ProgramVersion:
     """Freeze the draft; it becomes what new cohorts run. Earlier versions are retired but
     everyone enrolled on them keeps working through them."""
     # Lock and re-read the row: the caller's copy may predate another publish of this draft.

@@ -123,11 +123,14 @@ def test_program_manager_finds_who_is_behind_nudges_them_and_exports(
     page.get_by_role("button", name="Nudge everyone behind (3)").click()
     assert page.get_by_text("3 people nudged by email and in the app.").is_visible()
     assert page.url.endswith("?show=behind")
-    assert sorted(
-        Notification.objects.filter(dedupe_key__startswith="nudge:").values_list(
-            "recipient__display_name", flat=True
+    assert (
+        sorted(
+            Notification.objects.filter(dedupe_key__startswith="nudge:").values_list(
+                "recipient__display_name", flat=True
+            )
         )
-    ) == BEHIND
+        == BEHIND
+    )
     screenshot(page, "cohort-dashboard-nudged")
 
     page.get_by_role("button", name="Nudge everyone behind (3)").click()
@@ -137,8 +140,15 @@ def test_program_manager_finds_who_is_behind_nudges_them_and_exports(
         page.get_by_role("link", name="Download CSV").click()
     download = download_info.value
     assert download.suggested_filename == f"cohort-{cohort.pk}-coastal-spring-intake.csv"
-    rows = list(csv.reader(io.StringIO(open(download.path(), encoding="utf-8-sig").read())))
-    assert rows[0][:6] == ["Name", "Email", "Org unit", "Status", "Percent complete", "Overdue steps"]
+    rows = list(csv.reader(io.StringIO(download.path().read_text(encoding="utf-8-sig"))))
+    assert rows[0][:6] == [
+        "Name",
+        "Email",
+        "Org unit",
+        "Status",
+        "Percent complete",
+        "Overdue steps",
+    ]
     assert [r[0] for r in rows[1:]] == sorted(PROGRESS)
     assert {r[0]: r[3] for r in rows[1:]}["Dana Levi"] == "Behind"
 

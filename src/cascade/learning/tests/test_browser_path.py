@@ -13,7 +13,8 @@ from django.utils import timezone
 from cascade.learning.models import Enrolment, ProgressStatus, StepProgress
 from cascade.learning.services import cohorts as cohort_svc
 from cascade.learning.services import programs as program_svc
-from cascade.learning.tests.factories import build_program, open_cohort
+from cascade.learning.tests.factories import build_path, build_program, open_cohort
+from cascade.learning.tests.test_views_path import every_kind_quiz
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -92,7 +93,9 @@ def test_a_candidate_works_through_the_path_and_the_mentor_signs_off(
 
     # reads the lesson and marks it complete
     page.get_by_role("link", name="Start Asking questions").click()
-    assert page.get_by_role("heading", name="Questions", exact=True).is_visible()  # the lesson's Markdown
+    assert page.get_by_role(
+        "heading", name="Questions", exact=True
+    ).is_visible()  # the lesson's Markdown
     assert page.get_by_role("link", name="Question types (handout)").is_visible()
     _look(page, axe_check, screenshot, "path-lesson", phone=True)
     page.get_by_role("button", name="Mark as complete").click()
@@ -148,7 +151,7 @@ def test_a_candidate_works_through_the_path_and_the_mentor_signs_off(
     told = page.get_by_role("link", name="Cam Candidate submitted “Run a huddle” for sign-off")
     assert told.get_attribute("href") == f"/review/{progress_of(enrolment, steps['task']).pk}/"
     page.goto(f"{live_server.url}/review/")
-    assert page.get_by_role("cell", name="Cam Candidate").is_visible()
+    assert page.get_by_role("cell", name="Cam Candidate", exact=True).is_visible()
     _look(page, axe_check, screenshot, "review-queue-waiting", phone=True)
     page.get_by_role("link", name="Review Run a huddle · Cam Candidate").click()
     assert page.get_by_role("heading", name="Run a huddle").is_visible()
@@ -175,3 +178,138 @@ def test_a_candidate_works_through_the_path_and_the_mentor_signs_off(
     _look(page, axe_check, screenshot, "path-task-signed-off")
     progress = progress_of(enrolment, steps["task"])
     assert (progress.status, progress.signed_off_by) == (ProgressStatus.COMPLETED, mentor)
+
+
+def test_a_timed_quiz_with_every_kind_of_question_works_on_a_phone(
+    page, live_server, make_person, login, axe_check, screenshot
+):
+    # given a quiz with a question of each kind and a ten-minute limit
+    pm = make_person("program_manager")
+    learner = make_person("learner", email="lee@example.org", display_name="Lee Learner")
+    program, quiz = every_kind_quiz(pm, time_limit_minutes=10)
+    cohort = open_cohort(program, pm)
+    cohort_svc.cohort_enrol(cohort=cohort, people=[learner], actor=pm, notify=False)
+    page.set_viewport_size(PHONE)
+    page.set_default_timeout(10_000)
+
+    # when the learner starts the quiz on a phone
+    login(page, learner.email)
+    page.goto(f"{live_server.url}/learn/{cohort.pk}/steps/{quiz.pk}/")
+    assert page.get_by_text("10 minutes").is_visible()
+    page.get_by_role("button", name="Start attempt").click()
+
+    # then the countdown runs and every kind of question can be answered
+    timer = page.get_by_role("timer")
+    assert timer.is_visible()
+    assert re.fullmatch(r"(9:5\d|10:00)", page.locator("[data-countdown-clock]").inner_text())
+    page.get_by_label("Why?").check()
+    page.get_by_label("Relevance").check()
+    page.get_by_label("Experience").check()
+    group = page.get_by_role("group", name=re.compile("Adults learn only by listening"))
+    group.get_by_label("False").check()
+    page.get_by_label("Your answer").fill("zebra wait time")
+    for position, item in enumerate(["Open", "Explore", "Close"], start=1):
+        page.get_by_label(item, exact=True).select_option(str(position))
+    page.get_by_label("Pause", exact=True).select_option(label="Wait")
+    page.get_by_label("Ask", exact=True).select_option(label="Wait")  # one wrong match
+    axe_check(page)
+    screenshot(page, "path-quiz-every-kind-phone")
+    page.set_viewport_size(DESKTOP)
+    axe_check(page)
+    screenshot(page, "path-quiz-every-kind")
+    page.get_by_role("button", name="Submit answers").click()
+
+    # and the result gives partial credit for the matching question
+    assert page.get_by_text("Partly right").is_visible()
+    assert page.get_by_text("5 of 6 questions right").is_visible()
+    assert page.get_by_text("Pause = Wait; Ask = Probe").is_visible()
+    axe_check(page)
+    screenshot(page, "path-quiz-every-kind-result")
+
+
+def test_the_other_kinds_of_step_and_their_review_are_accessible(
+    page, live_server, make_person, login, axe_check, screenshot
+):
+    # given a path with a reflection, a mentoring meeting, a live session and a teach-back
+    pm = make_person("program_manager")
+    master = make_person("master_trainer", email="max@example.org", display_name="Max Master")
+    candidate = make_person(
+        "trainer", email="kim@example.org", display_name="Kim Candidate", time_zone="Europe/Paris"
+    )
+    program, (reflection, mentoring, live, teach) = build_path(
+        pm,
+        [
+            {
+                "kind": "reflection",
+                "title": "What surprised you?",
+                "body": "Think of **one** moment in your last session.",
+                "config": {"min_words": 3},
+            },
+            {"kind": "mentoring", "title": "Meet your mentor", "config": {"meetings_required": 2}},
+            {
+                "kind": "live_session",
+                "title": "Workshop day",
+                "body": "Bring your lesson plan.",
+                "config": {
+                    "starts_at": "2026-12-03T09:00:00+00:00",
+                    "ends_at": "2026-12-03T12:30:00+00:00",
+                    "venue": "Training room 4, District Hospital",
+                    "join_url": "https://meet.example.org/workshop",
+                },
+            },
+            {
+                "kind": "teach_back",
+                "title": "Teach it back",
+                "body": "Teach a **five**-minute slice.",
+            },
+        ],
+        slug="kinds",
+    )
+    cohort = open_cohort(program, pm, masters=[master])
+    cohort_svc.cohort_enrol(cohort=cohort, people=[candidate], actor=pm, notify=False)
+    page.set_viewport_size(DESKTOP)
+    page.set_default_timeout(10_000)
+    login(page, candidate.email)
+
+    # when the candidate writes a reflection
+    page.goto(f"{live_server.url}/learn/{cohort.pk}/steps/{reflection.pk}/")
+    page.get_by_label("Your reflection").fill("Too short")
+    page.get_by_role("button", name="Submit reflection").click()
+    assert page.get_by_text("Write at least 3 words (you wrote 2).").is_visible()
+    _look(page, axe_check, screenshot, "path-reflection-error", phone=True)
+    page.get_by_label("Your reflection").fill("The quiet learner asked the best question.")
+    page.get_by_role("button", name="Submit reflection").click()
+    assert page.get_by_text("Your reflection is saved.", exact=True).is_visible()
+
+    # logs a mentoring meeting, and looks at the live session and the teach-back
+    page.goto(f"{live_server.url}/learn/{cohort.pk}/steps/{mentoring.pk}/")
+    page.get_by_label("What you discussed").fill("Pacing and open questions")
+    page.get_by_label("Agreed actions").fill("Film one session")
+    page.get_by_role("button", name="Log meeting").click()
+    assert page.get_by_text("The meeting is logged.").is_visible()
+    assert page.get_by_text("1 logged so far.").is_visible()
+    _look(page, axe_check, screenshot, "path-mentoring", phone=True)
+    page.goto(f"{live_server.url}/learn/{cohort.pk}/steps/{live.pk}/")
+    assert page.get_by_text("Thursday 3 December 2026, 10:00").is_visible()  # Paris time
+    assert page.get_by_role("link", name=re.compile("Join the session")).is_visible()
+    _look(page, axe_check, screenshot, "path-live-session", phone=True)
+    page.goto(f"{live_server.url}/learn/{cohort.pk}/steps/{teach.pk}/")
+    page.get_by_label("Or a link to the recording").fill("https://video.example.org/kim")
+    page.get_by_role("button", name="Submit for review").click()
+    assert page.get_by_text("Waiting for sign-off.").is_visible()
+    _look(page, axe_check, screenshot, "path-teach-back", phone=True)
+    _sign_out(page)
+
+    # then the master trainer replies to the reflection and records attendance
+    login(page, master.email)
+    page.goto(f"{live_server.url}/review/")
+    page.get_by_role("link", name="Reply What surprised you? · Kim Candidate").click()
+    assert page.get_by_text("The quiet learner asked the best question.").is_visible()
+    _look(page, axe_check, screenshot, "review-reflection", phone=True)
+    page.get_by_label("Your reply").fill("Lovely noticing. What did you do next?")
+    page.get_by_role("button", name="Send reply").click()
+    assert page.get_by_text("Your reply is sent.").is_visible()
+    page.get_by_role("button", name="Attended Workshop day").click()
+    assert page.get_by_text("Attendance at “Workshop day” is recorded.").is_visible()
+    _look(page, axe_check, screenshot, "review-reflection-replied")
+    assert progress_of(Enrolment.objects.get(person=candidate), live).status == "completed"

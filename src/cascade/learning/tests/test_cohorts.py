@@ -124,16 +124,17 @@ def test_enrol_is_idempotent(cohort, pm, make_person):
     assert AuditEntry.objects.filter(action="learning.cohort.enrolled").count() == 2
 
 
-def test_enrol_leaves_a_withdrawn_person_withdrawn(cohort, pm, make_person):
+def test_enrolling_a_withdrawn_person_again_reactivates_their_enrolment(cohort, pm, make_person):
     ann = make_person("trainer")
     enrolment = enrol(cohort, ann, pm)
     svc.enrolment_withdraw(enrolment=enrolment, actor=pm)
 
     result = svc.cohort_enrol(cohort=cohort, people=[ann], actor=pm)
 
-    assert result.already == [ann]
+    assert (result.enrolled, result.already) == ([ann], [])
     enrolment.refresh_from_db()
-    assert enrolment.status == "withdrawn"
+    assert enrolment.status == "active"
+    assert Enrolment.objects.filter(cohort=cohort, person=ann).count() == 1
 
 
 def test_enrol_skips_inactive_people(cohort, pm, make_person):

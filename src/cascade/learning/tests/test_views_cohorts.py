@@ -28,8 +28,8 @@ from cascade.learning.models import Cohort, Enrolment, ProgressStatus, Step, Ste
 from cascade.learning.services import cohorts as cohort_services
 from cascade.learning.services import progress as progress_services
 from cascade.learning.tests.factories import build_path, enrol, scoped_program_manager
-from cascade.people.models import Person, Role
-from cascade.people.tests.factories import OrgUnitFactory, PersonFactory, RoleAssignmentFactory
+from cascade.people.models import Person
+from cascade.people.tests.factories import OrgUnitFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -154,6 +154,7 @@ def test_cohort_list_asks_anonymous_people_to_sign_in():
     assert response["Location"].startswith(reverse("people:login"))
 
 
+@time_machine.travel(TODAY, tick=False)
 def test_cohort_list_counts_a_cohort_with_nobody_enrolled(world):
     empty = cohort_services.cohort_create(
         program=world.cohort.program, name="Autumn", start_date=date(2027, 3, 1), actor=world.pm
@@ -161,12 +162,10 @@ def test_cohort_list_counts_a_cohort_with_nobody_enrolled(world):
 
     rows = client_for(world.pm).get(reverse("learning:cohorts")).context["rows"]
 
-    assert [(r.cohort.pk, r.enrolled, r.percent, r.behind) for r in rows][0] == (
-        empty.pk,
-        0,
-        None,
-        0,
-    )
+    assert [(r.cohort.pk, r.enrolled, r.percent, r.behind, r.phase) for r in rows] == [
+        (empty.pk, 0, None, 0, "Not started yet"),  # the latest start date first
+        (world.cohort.pk, 2, 25, 1, "Running"),
+    ]
 
 
 def _list_queries(client: Client) -> int:
@@ -220,9 +219,13 @@ def test_opening_a_cohort_on_an_unpublished_program_shows_an_error(world):
         world.pm, [{"kind": "lesson"}], slug="draft-only", publish=False, org_unit=world.north
     )
     client = client_for(world.pm)
-    choices = [label for _value, label in client.get(reverse("learning:cohort_new")).context[
-        "form"
-    ].fields["program"].choices]
+    choices = [
+        label
+        for _value, label in client.get(reverse("learning:cohort_new"))
+        .context["form"]
+        .fields["program"]
+        .choices
+    ]
     assert "Program draft-only (not published yet)" in choices
 
     response = client.post(
@@ -372,7 +375,11 @@ def _dashboard_queries(client: Client, cohort: Cohort) -> int:
 
 def _cohort_of(size: int, w: World, name: str) -> Cohort:
     cohort = cohort_services.cohort_create(
-        program=w.cohort.program, name=name, start_date=START, actor=w.pm, master_trainers=[w.master]
+        program=w.cohort.program,
+        name=name,
+        start_date=START,
+        actor=w.pm,
+        master_trainers=[w.master],
     )
     mentor = person("trainer")
     for i in range(size):
@@ -545,7 +552,9 @@ def test_enrolling_is_refused_to_everyone_else(world):
     cara = person("trainer", email="cara@example.org")
     for who in denied(world):
         client = client_for(who)
-        assert client.get(reverse("learning:cohort_enrol", args=[world.cohort.pk])).status_code == 404
+        assert (
+            client.get(reverse("learning:cohort_enrol", args=[world.cohort.pk])).status_code == 404
+        )
         response = _enrol(client, world.cohort, "emails", emails=cara.email)
         assert response.status_code == 404
     assert not Enrolment.objects.filter(person=cara).exists()
@@ -766,16 +775,18 @@ def test_export_has_one_row_per_person_with_a_column_per_step(world):
 
 
 def test_export_neutralises_spreadsheet_formulas(world):
-    Person.objects.filter(pk=world.ann.pk).update(display_name="=HYPERLINK(\"http://x\")")
+    Person.objects.filter(pk=world.ann.pk).update(display_name='=HYPERLINK("http://x")')
     Person.objects.filter(pk=world.bob.pk).update(display_name="@SUM(A1)")
     Step.objects.filter(pk=world.steps[0].pk).update(title="+1")
     world.north.name = "-2"
     world.north.save()
 
-    rows = _rows(client_for(world.pm).get(reverse("learning:cohort_export", args=[world.cohort.pk])))
+    rows = _rows(
+        client_for(world.pm).get(reverse("learning:cohort_export", args=[world.cohort.pk]))
+    )
 
     assert rows[0][6] == "1. +1"  # starts with a digit: harmless
-    assert [r[0] for r in rows[1:]] == ["'=HYPERLINK(\"http://x\")", "'@SUM(A1)"]
+    assert [r[0] for r in rows[1:]] == ['\'=HYPERLINK("http://x")', "'@SUM(A1)"]
     assert [r[2] for r in rows[1:]] == ["'-2", "'-2"]
 
 
@@ -785,9 +796,59 @@ def test_export_is_refused_to_everyone_else(world):
         assert client_for(who).get(url).status_code == 404
 
 
-def test_roles_of_the_fixture_are_what_the_tests_assume(world):
-    assert world.pm.has_role(Role.PROGRAM_MANAGER)
-    assert not world.other_master.coached_cohorts.exists()
-    assert RoleAssignmentFactory._meta.model.objects.filter(
-        person=world.pm_south, org_unit=world.south
-    ).exists()
+# --- A larger, mixed cohort: the benchmark's ----------------------------------------------
+
+
+def test_list_and_dashboard_agree_on_a_mixed_20_step_cohort():
+    from cascade.bench.cohort import build_cohort
+    from cascade.learning.selectors import cohort_grid
+
+    cohort, pm = build_cohort(40)
+    grid = cohort_grid(cohort)
+
+    rows = client_for(pm).get(reverse("learning:cohorts")).context["rows"]
+    board = client_for(pm).get(reverse("learning:cohort", args=[cohort.pk])).context["board"]
+
+    assert (len(grid.steps), len(grid.rows)) == (20, 40)
+    assert 0 < len(grid.behind) < 40
+    assert [(r.enrolled, r.behind) for r in rows] == [(40, len(grid.behind))]
+    mean = sum(r.path.percent for r in grid.rows) / 40
+    assert abs(rows[0].percent - mean) <= 1
+    assert board.summary["behind"] == len(grid.behind)
+    assert {c.css for r in board.rows for c in r.cells} >= {"done", "locked", "locked late"}
+
+
+def test_bench_cohort_prints_one_json_line():
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command(
+        "bench",
+        "cohort",
+        "--size",
+        "5",
+        "--iterations",
+        "2",
+        "--warmup",
+        "0",
+        "--current-db",
+        stdout=out,
+        stderr=StringIO(),
+    )
+
+    result = json.loads(out.getvalue())
+    assert set(result) == {
+        "page",
+        "people",
+        "steps",
+        "median_ms",
+        "p95_ms",
+        "queries",
+        "baseline_median_ms",
+    }
+    assert (result["page"], result["people"], result["steps"]) == ("cohort_dashboard", 5, 20)
+    assert 0 < result["median_ms"] <= result["p95_ms"]
+    assert result["queries"] > 0

@@ -106,7 +106,7 @@ def form_data(attempt: QuizAttempt, responses: dict[str, Any]) -> dict[str, Any]
     return data
 
 
-def every_kind_quiz(pm: Any) -> tuple[Any, Any]:
+def every_kind_quiz(pm: Any, **config: Any) -> tuple[Any, Any]:
     """A program whose one quiz has a question of every kind, with feedback and explanations."""
     program = program_svc.program_create(title="All kinds", slug="all-kinds", actor=pm)
     version = program_svc.draft_version(program)
@@ -169,7 +169,7 @@ def every_kind_quiz(pm: Any) -> tuple[Any, Any]:
         version=version,
         kind="quiz",
         title="Every kind",
-        config={"pass_mark": 100, "attempts_limit": 2, "shuffle_questions": False},
+        config={"pass_mark": 100, "attempts_limit": 2, "shuffle_questions": False, **config},
     )
     program_svc.step_questions_set(step=quiz, question_ids=[q.pk for q in bank])
     program_svc.version_publish(version=version, actor=pm)
@@ -628,6 +628,18 @@ def test_unknown_keys_are_ignored_and_unanswered_questions_count_as_wrong(client
     assert attempt.score == 33.33
 
 
+def test_submitting_no_answers_grades_every_question_wrong(client, world):
+    progress_svc.lesson_complete(enrolment=world.enrolment, step=world.lesson)
+    attempt = quizzes.attempt_start(enrolment=world.enrolment, step=world.quiz)
+    client.force_login(world.candidate)
+
+    response = client.post(reverse("learning:attempt", args=[attempt.pk]), {})
+
+    assert response.status_code == 302
+    attempt.refresh_from_db()
+    assert (attempt.responses, attempt.score, attempt.passed) == ({}, 0.0, False)
+
+
 def test_another_candidates_attempt_is_404_and_unchanged(client, world):
     progress_svc.lesson_complete(enrolment=world.other_enrolment, step=world.lesson)
     attempt = quizzes.attempt_start(enrolment=world.other_enrolment, step=world.quiz)
@@ -658,9 +670,12 @@ def test_a_timed_attempt_shows_the_time_left_and_after_the_deadline_grades_what_
     right = form_data(attempt, attempt_answers(attempt, right=True))
 
     with time_machine.travel("2026-11-05 09:20 +00:00", tick=False):
+        expired = html(client.get(reverse("learning:attempt", args=[attempt.pk])))
         late = client.post(reverse("learning:attempt", args=[attempt.pk]), right)
 
     assert 'data-countdown="600"' in page
+    assert "The time for this attempt is up." in expired
+    assert "data-countdown=" not in expired  # no script submits on load
     assert "learning/path.js" in page
     assert late.status_code == 302
     attempt.refresh_from_db()

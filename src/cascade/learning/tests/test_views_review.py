@@ -253,15 +253,20 @@ def test_returning_work_needs_a_note(client, world):
 
 
 @pytest.mark.parametrize(
-    "data",
+    ("data", "message"),
     [
-        {},
-        {"action": "delete"},
-        {"action": "sign_off", "decision": "publish"},
-        {"action": "attendance", "step": "abc", "attended": "1"},
+        ({}, "Choose one of the actions on this page."),
+        ({"action": "delete"}, "Choose one of the actions on this page."),
+        ({"action": "sign_off", "decision": "publish"}, "Choose Approve or Return."),
+        (
+            {"action": "attendance", "step": "abc", "attended": "1"},
+            "Choose a live session and whether the person attended.",
+        ),
     ],
 )
-def test_garbage_actions_are_refused_with_a_message_and_nothing_changes(client, world, data):
+def test_garbage_actions_are_refused_with_a_message_and_nothing_changes(
+    client, world, data, message
+):
     progress = submit_task(world)
     before = state(progress)
     client.force_login(world.master)
@@ -269,6 +274,7 @@ def test_garbage_actions_are_refused_with_a_message_and_nothing_changes(client, 
     response = client.post(review_url(progress), data)
 
     assert response.status_code == 400
+    assert message in html(response)
     assert state(progress) == before
 
 
