@@ -62,6 +62,7 @@ from cascade.learning.models import (
     Program,
     QuizAttempt,
     Step,
+    StepKind,
 )
 from cascade.learning.services import cohorts as cohort_services
 from cascade.learning.services import programs as program_services
@@ -273,39 +274,41 @@ class _Learner:
         rng: random.Random,
         reviewer: Person,
         today: date,
+        *,
+        signer: Person | None = None,
     ) -> None:
         self.enrolment = enrolment
         self.person: Person = enrolment.person
         self.steps = steps
         self.rng = rng
-        self.reviewer = reviewer
+        self.reviewer = reviewer  # answers reflections, records attendance
+        self.signer = signer or reviewer  # signs off tasks and teach-backs
         self.today = today
         self.topic = rng.choice(SESSION_TOPICS)
         self.meetings = 0
 
     def complete(self, slug: str, *, fail_first: bool = False, answered: bool = True) -> None:
         step = self.steps[slug]
-        if step.kind == "lesson":
+        if step.kind == StepKind.LESSON:
             progress_services.lesson_complete(enrolment=self.enrolment, step=step)
-        elif step.kind == "quiz":
+        elif step.kind == StepKind.QUIZ:
             if fail_first:
                 self.attempt(step, passing=False)
             self.attempt(step, passing=True)
-        elif step.kind == "reflection":
+        elif step.kind == StepKind.REFLECTION:
             self.reflect(step, answered=answered)
-        elif step.kind in ("on_the_job", "teach_back"):
+        elif step.kind in (StepKind.ON_THE_JOB, StepKind.TEACH_BACK):
             self.submit(step)
-            progress = self.enrolment.progress.get(step=step)
             progress_services.work_sign_off(
-                progress=progress,
-                actor=self.reviewer,
+                progress=self.enrolment.progress.get(step=step),
+                actor=self.signer,
                 approve=True,
-                note=f"Well done, {_first_name(self.person)}: clear evidence against every point.",
+                note=f"Well done, {_first_name(self.person)}: clear evidence on every point.",
             )
-        elif step.kind == "mentoring":
+        elif step.kind == StepKind.MENTORING:
             while self.meetings < int(step.config.get("meetings_required", 1)):
                 self.meet(step)
-        elif step.kind == "live_session":
+        elif step.kind == StepKind.LIVE_SESSION:
             progress_services.attendance_record(
                 enrolment=self.enrolment, step=step, attended=True, actor=self.reviewer
             )
@@ -330,17 +333,18 @@ class _Learner:
             reply = self.rng.choice(REPLIES).format(name=_first_name(self.person))
             progress_services.reflection_reply(progress=progress, actor=self.reviewer, text=reply)
 
-    def submit(self, step: Step) -> None:
+    def submit(self, step: Step, *, note: str = "", evidence: str = "") -> None:
+        """Tick the whole checklist and upload a small text file as evidence."""
         checklist = list(step.config.get("checklist") or [])
-        name = self.person.display_name
-        if step.kind == "teach_back":
-            filename, note = "teach-back-plan.txt", f"Teach-back segment: {self.topic}."
+        if step.kind == StepKind.TEACH_BACK:
+            filename = "teach-back-plan.txt"
+            note = note or f"Teach-back segment: {self.topic}."
         else:
             filename = "session-plan-and-feedback.txt"
-            note = f"Ran a 25-minute session for the day team: {self.topic}."
-        evidence = (
+            note = note or f"Ran a 25-minute session for the day team: {self.topic}."
+        evidence = evidence or (
             f"Session plan: {self.topic}\n"
-            f"Trainer: {name}\n\n"
+            f"Trainer: {self.person.display_name}\n\n"
             "Objective: by the end of the session, each participant will be able to carry out "
             "the procedure on a colleague, without prompts, following the ward checklist.\n"
             "Opening: why it matters here (a recent incident on the ward).\n"
@@ -359,14 +363,15 @@ class _Learner:
             uploads=[upload],
         )
 
-    def meet(self, step: Step) -> None:
+    def meet(self, step: Step, met_on: date | None = None) -> None:
+        """Log a mentoring meeting (by the mentor): planning the session, then the debrief."""
         mentor = self.enrolment.mentor or self.reviewer
         self.meetings += 1
         before = self.meetings == 1
         progress_services.mentoring_log(
             enrolment=self.enrolment,
             step=step,
-            met_on=self.today - timedelta(days=(12 if before else 4)),
+            met_on=met_on or self.today - timedelta(days=(12 if before else 4)),
             notes=(
                 f"Walked through the plan for '{self.topic}'; the objective is measurable and "
                 "the check matches it. Rehearsed the opening question."
@@ -474,16 +479,9 @@ def _load_autumn(ctx: _Context, program: Program, steps: dict[str, Step]) -> lis
         stumbles = set(ctx.rng.sample([s for s in ESSENTIALS_ORDER if s.startswith("quiz")], 1))
         for slug in ESSENTIALS_ORDER:
             if slug == "mentoring":
-                # Logged on the days they met, during the course.
+                # Logged (by the master trainer) on the days they met, during the course.
                 for day in (50, 56):
-                    progress_services.mentoring_log(
-                        enrolment=learner.enrolment,
-                        step=steps[slug],
-                        met_on=start + timedelta(days=day),
-                        notes="Planned and then debriefed the on-the-job session.",
-                        actions="Carry the feedback into the teach-back.",
-                        actor=master,
-                    )
+                    learner.meet(steps[slug], met_on=start + timedelta(days=day))
             elif slug in steps:
                 learner.complete(slug, fail_first=slug in stumbles)
     return graduates
@@ -516,12 +514,10 @@ def _load_spring(
             cohort_services.enrolment_set_mentor(
                 enrolment=enrolment, mentor=ctx.person(mentor), actor=pm
             )
-        # The two master trainers share the marking.
+        # The two master trainers share the reflections; the lead master signs off the work.
         reviewer = masters[n % len(masters)] if email != CANDIDATE_EMAIL else master
-        learner = _Learner(enrolment, steps, ctx.rng, reviewer, ctx.today)
+        learner = _Learner(enrolment, steps, ctx.rng, reviewer, ctx.today, signer=master)
         for slug in SPRING_ORDER[: profile.done]:
-            if slug in ("on-the-job", "teach-back"):
-                learner.reviewer = master
             learner.complete(
                 slug,
                 fail_first=slug in profile.failed_first,
@@ -585,6 +581,18 @@ FOLLOW_UP_QUESTIONS: tuple[tuple[str, str, dict[str, Any], str], ...] = (
         {"accepted": ["handling plan", "moving and handling plan", "the handling plan"]},
         "The moving and handling plan says how this person is moved and with what.",
     ),
+)
+
+
+FOLLOW_UP_NOTE = (
+    "Moved a patient from bed to chair with the standing hoist, observed by a colleague."
+)
+FOLLOW_UP_EVIDENCE = (
+    "Observed transfer record\n"
+    "Transfer: bed to chair, standing hoist (as in the moving and handling plan)\n"
+    "Plan checked at the bedside: yes. Bed height and brakes set: yes.\n"
+    "Command agreed with the patient and colleague: 'ready, steady, stand'.\n"
+    "Observer's comment: calm and clear; sling checked before use.\n"
 )
 
 
@@ -664,30 +672,25 @@ def _load_follow_up(ctx: _Context) -> None:
         ctx, program, FOLLOW_UP_COHORT, FOLLOW_UP_STARTED_DAYS_AGO, trainer, [trainer], group
     )
     steps = {s.kind: s for s in Step.objects.filter(version=cohort.version)}
-    # (steps done, quiz failed first, task signed off): the demo learner has read the lesson.
-    plan = [(1, False, False), (2, False, False), (2, True, False), (3, False, False)]
-    plan += [(3, True, True), (0, False, False), (0, False, False), (0, False, False)]
-    for email, (done, fail_first, signed) in zip(group, plan, strict=True):
-        learner = _Learner(enrolments[email], {}, ctx.rng, trainer, ctx.today)
-        learner.topic = "Observed transfer with a slide sheet"
-        kinds = ["lesson", "quiz", "on_the_job"][:done]
-        for kind in kinds:
-            step = steps[kind]
-            if kind == "lesson":
-                progress_services.lesson_complete(enrolment=learner.enrolment, step=step)
-            elif kind == "quiz":
-                if fail_first:
-                    learner.attempt(step, passing=False)
-                learner.attempt(step, passing=True)
-            else:
-                learner.submit(step)
-                if signed:
-                    progress_services.work_sign_off(
-                        progress=learner.enrolment.progress.get(step=step),
-                        actor=trainer,
-                        approve=True,
-                        note="Safe and well explained to the patient.",
-                    )
+    order = [StepKind.LESSON, StepKind.QUIZ, StepKind.ON_THE_JOB]
+    # (steps done, quiz failed first, task waiting for sign-off); the demo learner has read
+    # the lesson, three have not started (the lesson is overdue).
+    plan = [(1, False, False), (2, False, False), (2, True, False), (3, False, True)]
+    plan += [(3, True, False), (0, False, False), (0, False, False), (0, False, False)]
+    for email, (done, fail_first, waiting) in zip(group, plan, strict=True):
+        learner = _Learner(enrolments[email], steps, ctx.rng, trainer, ctx.today)
+        for kind in order[:done]:
+            if kind != StepKind.ON_THE_JOB:
+                learner.complete(kind, fail_first=fail_first)
+                continue
+            learner.submit(steps[kind], note=FOLLOW_UP_NOTE, evidence=FOLLOW_UP_EVIDENCE)
+            if not waiting:
+                progress_services.work_sign_off(
+                    progress=learner.enrolment.progress.get(step=steps[kind]),
+                    actor=trainer,
+                    approve=True,
+                    note="Safe, and well explained to the patient. Well done.",
+                )
 
 
 def load_learning(rng: random.Random, summary: DemoSummary | None = None) -> DemoSummary:
@@ -719,7 +722,8 @@ def load_learning(rng: random.Random, summary: DemoSummary | None = None) -> Dem
     program = install_trainer_essentials(actor=ctx.person(PM_EMAIL))
     summary.programs_created += 0 if installed else 1
     version = program_services.current_version(program)
-    assert version is not None  # installed published
+    if version is None:  # installed earlier without publishing
+        raise RuntimeError("Publish Trainer Essentials, then load the demo again.")
     steps = _essentials_steps(version.pk)
 
     if (TRAINER_ESSENTIALS_SLUG, AUTUMN) in have:

@@ -54,7 +54,8 @@ class PathState:
 
     @property
     def overdue_count(self) -> int:
-        return sum(1 for s in self.steps if s.overdue)
+        """Required steps past their due date: what makes someone "behind"."""
+        return sum(1 for s in self.steps if s.overdue and s.step.required)
 
 
 def path_state(
@@ -74,7 +75,8 @@ def path_state(
             if (start is not None and step.due_offset_days is not None)
             else None
         )
-        overdue = due is not None and status != DONE and today > due
+        # Work handed in on time and waiting for review is not the candidate's delay.
+        overdue = due is not None and status not in (DONE, "submitted") and today > due
         states.append(
             StepState(
                 step=step,

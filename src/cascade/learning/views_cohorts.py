@@ -104,8 +104,9 @@ class CohortRow:
 def _cohort_rows(cohorts: list[Cohort], *, today: date) -> list[CohortRow]:
     """Figures for a page of cohorts (annotated by :func:`_cohorts_annotated`) in one query.
 
-    "Behind" is the rule of :func:`cascade.learning.progress.path_state` in SQL: some step of
-    the cohort's version was due before today and is not completed.
+    "Behind" is the rule of :func:`cascade.learning.progress.path_state` in SQL: some required
+    step of the cohort's version was due before today and is neither completed nor submitted.
+    Keep the two in step (``test_views_cohorts`` compares them).
     """
     behind: dict[int, int] = {}
     if cohorts:
@@ -116,6 +117,7 @@ def _cohort_rows(cohorts: list[Cohort], *, today: date) -> list[CohortRow]:
         )
         overdue_steps = Step.objects.filter(
             version_id=OuterRef("cohort__version_id"),
+            required=True,
             due_offset_days__isnull=False,
             due_offset_days__lt=OuterRef("days_since_start"),
         ).filter(
@@ -123,7 +125,7 @@ def _cohort_rows(cohorts: list[Cohort], *, today: date) -> list[CohortRow]:
                 StepProgress.objects.filter(
                     enrolment_id=OuterRef(OuterRef("pk")),
                     step_id=OuterRef("pk"),
-                    status=ProgressStatus.COMPLETED,
+                    status__in=[ProgressStatus.COMPLETED, ProgressStatus.SUBMITTED],
                 )
             )
         )

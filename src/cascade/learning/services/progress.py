@@ -107,7 +107,7 @@ def _notify_reviewers(progress: StepProgress, title: str) -> None:
             kind=NotificationKind.TO_REVIEW,
             title=title,
             url=url,
-            dedupe_key=f"review:{progress.pk}:{progress.updated_at:%s}",
+            dedupe_key=f"review:{progress.pk}:{int(progress.updated_at.timestamp())}",
         )
 
 

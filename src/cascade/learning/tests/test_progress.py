@@ -77,13 +77,14 @@ def test_no_start_date_means_no_due_dates():
     assert (path.steps[0].due, path.steps[0].overdue) == (None, False)
 
 
-def test_overdue_only_after_the_due_day_and_only_when_not_completed():
+def test_overdue_only_after_the_due_day_and_only_when_not_done_or_handed_in():
     steps = [step(1, due=7)]
     assert state(steps, today=date(2026, 3, 9)).steps[0].overdue is False  # due today
     assert state(steps, today=date(2026, 3, 10)).steps[0].overdue is True
-    for status in ("in_progress", "submitted", "failed"):
+    for status in ("in_progress", "failed"):
         assert state(steps, {1: status}, today=date(2026, 3, 10)).steps[0].overdue is True
-    assert state(steps, {1: "completed"}, today=date(2026, 3, 10)).steps[0].overdue is False
+    for status in ("completed", "submitted"):  # handed in on time: waiting is not lateness
+        assert state(steps, {1: status}, today=date(2026, 3, 10)).steps[0].overdue is False
 
 
 def test_overdue_count_counts_late_unfinished_steps():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -651,16 +650,16 @@ def test_checking_reads_the_database_a_fixed_number_of_times(units, pm):
     assert queries(20) == queries(1500)
 
 
-def test_five_thousand_rows_preview_import_and_update_in_a_few_seconds(units, pm):
+def test_five_thousand_rows_are_previewed_imported_and_updated_in_bulk(units, pm):
+    # Speed is measured by `bench`, not timed here: this asserts the work is done in bulk
+    # (a bounded number of queries), which is what keeps it fast.
     # given a file of 5,000 new people, most of them reporting to one of the first ten
     data = _big_file(5000)
 
     # when it is previewed and imported
-    start = time.perf_counter()
     preview = people_import(csv_bytes=data, actor=pm, dry_run=True)
     with CaptureQueriesContext(connection) as ctx:
         report = people_import(csv_bytes=data, actor=pm, dry_run=False)
-    created_in = time.perf_counter() - start
 
     # then everyone is there, in bulk (SQLite inserts at most 999 values per statement)
     assert preview.is_valid
@@ -669,18 +668,17 @@ def test_five_thousand_rows_preview_import_and_update_in_a_few_seconds(units, pm
     assert RoleAssignment.objects.exclude(person=pm).count() == 10000
     assert Person.objects.get(email="p123@example.org").manager.email == "p3@example.org"
     assert len(ctx.captured_queries) < 160
-    assert created_in < 12  # about 1.5 s on an idle laptop; generous for a busy CI machine
 
-    # and the same file again is checked quickly and changes nothing
-    start = time.perf_counter()
-    again = people_import(csv_bytes=data, actor=pm, dry_run=False)
-    assert (again.unchanged, time.perf_counter() - start < 6) == (5000, True)
+    # and the same file again changes nothing, with few queries
+    with CaptureQueriesContext(connection) as again_ctx:
+        again = people_import(csv_bytes=data, actor=pm, dry_run=False)
+    assert again.unchanged == 5000
+    assert len(again_ctx.captured_queries) < 40
 
     # and a file that changes all 5,000 updates them all
     changed = data.replace(b"learner;trainer", b"learner").replace(b"Region", b"Area")
-    start = time.perf_counter()
     updated = people_import(csv_bytes=changed, actor=pm, dry_run=False)
-    assert (updated.updated, time.perf_counter() - start < 12) == (5000, True)
+    assert updated.updated == 5000
     assert Person.objects.get(email="p8@example.org").region == "Area 1"
     assert RoleAssignment.objects.filter(role="trainer").count() == 0
 
