@@ -118,9 +118,12 @@ def attempt_submit(*, attempt: QuizAttempt, responses: dict[str, Any]) -> QuizAt
     graded)."""
     if not isinstance(responses, dict):
         responses = {}
-    if attempt.submitted_at is None and Enrolment.objects.filter(
-        pk=attempt.enrolment_id, status=Enrolment.Status.WITHDRAWN
-    ).exists():
+    if (
+        attempt.submitted_at is None
+        and Enrolment.objects.filter(
+            pk=attempt.enrolment_id, status=Enrolment.Status.WITHDRAWN
+        ).exists()
+    ):
         raise ApplicationError(_("You are no longer enrolled in this cohort."), code="withdrawn")
     claimed = QuizAttempt.objects.filter(pk=attempt.pk, submitted_at__isnull=True).update(
         submitted_at=timezone.now()
