@@ -274,4 +274,8 @@ def correct_answer_text(item: dict[str, Any]) -> str:
         return " → ".join(by_token[t] for t in key["order"])
     lefts = {i["token"]: i["text"] for i in item["lefts"]}
     rights = {i["token"]: i["text"] for i in item["rights"]}
-    return "; ".join(f"{lefts[lt]} = {rights[rt]}" for lt, rt in key["pairs"].items())
+    pairs = key["pairs"]
+    # In the order the lefts were shown: PostgreSQL's jsonb does not keep a dict's key order.
+    return "; ".join(
+        f"{lefts[left['token']]} = {rights[pairs[left['token']]]}" for left in item["lefts"]
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from cascade.learning import views_builder, views_cohorts, views_path, views_review
+from cascade.learning import views_bank, views_builder, views_cohorts, views_path, views_review
 
 app_name = "learning"
 
@@ -23,15 +23,13 @@ urlpatterns = [
         name="step_delete",
     ),
     path("programs/<int:pk>/reorder/", views_builder.steps_reorder, name="steps_reorder"),
-    path("programs/<int:pk>/preview/", views_builder.preview, name="preview"),
+    path("programs/<int:pk>/preview/", views_bank.preview, name="preview"),
     path("programs/<int:pk>/publish/", views_builder.publish, name="publish"),
-    path("programs/<int:pk>/questions/", views_builder.question_bank, name="questions"),
-    path("programs/<int:pk>/questions/new/", views_builder.question_new, name="question_new"),
-    path(
-        "programs/<int:pk>/questions/<int:q_pk>/", views_builder.question_edit, name="question_edit"
-    ),
-    path("programs/<int:pk>/export/", views_builder.program_export, name="program_export"),
-    path("programs/import/", views_builder.program_import, name="program_import"),
+    path("programs/<int:pk>/questions/", views_bank.question_bank, name="questions"),
+    path("programs/<int:pk>/questions/new/", views_bank.question_new, name="question_new"),
+    path("programs/<int:pk>/questions/<int:q_pk>/", views_bank.question_edit, name="question_edit"),
+    path("programs/<int:pk>/export/", views_bank.program_export, name="program_export"),
+    path("programs/import/", views_bank.program_import, name="program_import"),
     path("resources/<int:pk>/", views_path.resource_download, name="resource"),
     # Cohorts (program managers and the cohort's master trainers)
     path("cohorts/", views_cohorts.cohort_list, name="cohorts"),

@@ -7,9 +7,7 @@ The builder always edits the program's *draft*; a published version never change
 
 from __future__ import annotations
 
-import random
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -25,15 +23,12 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cascade.core.errors import ApplicationError
-from cascade.core.markdown import render_markdown
 from cascade.core.permissions import role_required
-from cascade.learning import access, portable, quiz, rules, selectors
+from cascade.learning import access, rules, selectors
 from cascade.learning.forms_builder import (
     KIND_HELP,
-    ImportForm,
     ProgramForm,
     PublishForm,
-    QuestionForm,
     StepForm,
 )
 from cascade.learning.models import (
@@ -42,31 +37,28 @@ from cascade.learning.models import (
     Program,
     ProgramVersion,
     Question,
-    QuestionKind,
     Step,
     StepKind,
 )
 from cascade.learning.services import programs as services
-from cascade.learning.step_config import quiz_config
 from cascade.people import rules as people_rules
 from cascade.people import selectors as people_selectors
 from cascade.people.models import OrgUnit, Person, Role
 
 BUILDER_ROLES = (Role.PROGRAM_MANAGER, Role.TRAINER, Role.MASTER_TRAINER)
-IMPORT_MAX_BYTES = 100 * 1024 * 1024
 
 builder_required = role_required(*BUILDER_ROLES)
 
 
-def _viewer(request: HttpRequest) -> Person:
+def viewer_of(request: HttpRequest) -> Person:
     return request.user  # type: ignore[return-value]
 
 
-def _program(request: HttpRequest, pk: int) -> Program:
-    return access.program_to_manage(_viewer(request), pk)
+def program_of(request: HttpRequest, pk: int) -> Program:
+    return access.program_to_manage(viewer_of(request), pk)
 
 
-def _units_for(viewer: Person) -> tuple[QuerySet[OrgUnit], bool]:
+def units_for(viewer: Person) -> tuple[QuerySet[OrgUnit], bool]:
     """Units a new program may belong to, and whether one must be chosen."""
     if viewer.has_role(Role.PROGRAM_MANAGER):
         units = people_selectors.org_units_all()
@@ -83,13 +75,13 @@ def _units_for(viewer: Person) -> tuple[QuerySet[OrgUnit], bool]:
     return OrgUnit.objects.none(), False
 
 
-def _audiences_for(viewer: Person) -> list[str]:
+def audiences_for(viewer: Person) -> list[str]:
     if viewer.has_role(Role.PROGRAM_MANAGER):
         return [Audience.TRAINERS, Audience.LEARNERS]
     return [Audience.LEARNERS]
 
 
-def _error_field(code: str) -> str | None:
+def error_field(code: str) -> str | None:
     return {
         "slug_taken": "slug",
         "bad_prerequisite": "prerequisites",
@@ -102,13 +94,13 @@ def _error_field(code: str) -> str | None:
     }.get(code)
 
 
-def _show_error(form: Any, exc: ApplicationError) -> None:
+def show_error(form: Any, exc: ApplicationError) -> None:
     """Put a service's refusal next to the field it is about, else at the top of the form."""
     errors = exc.extra.get("errors")
     if errors and hasattr(form, "apply_errors"):
         form.apply_errors(errors)
         return
-    name = _error_field(exc.code)
+    name = error_field(exc.code)
     form.add_error(name if name in form.fields else None, exc.message)
 
 
@@ -125,7 +117,7 @@ class ProgramRow:
 @builder_required
 @require_GET
 def program_list(request: HttpRequest) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     programs = selectors.programs_list(rules.programs_manageable(viewer)).prefetch_related(
         "versions"
     )
@@ -146,15 +138,15 @@ def program_list(request: HttpRequest) -> HttpResponse:
 @builder_required
 @require_http_methods(["GET", "POST"])
 def program_new(request: HttpRequest) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     if not rules.can_create_program(viewer):
         raise PermissionDenied
-    units, unit_required = _units_for(viewer)
+    units, unit_required = units_for(viewer)
     form = ProgramForm(
         request.POST or None,
         units=units,
         unit_required=unit_required,
-        audiences=_audiences_for(viewer),
+        audiences=audiences_for(viewer),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -168,7 +160,7 @@ def program_new(request: HttpRequest) -> HttpResponse:
                 org_unit=data["org_unit"],
             )
         except ApplicationError as exc:
-            _show_error(form, exc)
+            show_error(form, exc)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -187,7 +179,7 @@ def program_new(request: HttpRequest) -> HttpResponse:
 @builder_required
 @require_GET
 def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    program = _program(request, pk)
+    program = program_of(request, pk)
     versions = list(program.versions.select_related("published_by").order_by("-number").all())
     draft = next((v for v in versions if v.status == ProgramVersion.Status.DRAFT), None)
     current = next((v for v in versions if v.status == ProgramVersion.Status.PUBLISHED), None)
@@ -273,10 +265,10 @@ def _render_draft(
 @require_http_methods(["GET", "POST"])
 def draft_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """The draft's steps; POST starts a draft (a copy of the published version) if none."""
-    program = _program(request, pk)
+    program = program_of(request, pk)
     if request.method == "POST":
         existing = services.draft_version(program)
-        started = services.version_start_draft(program=program, actor=_viewer(request))
+        started = services.version_start_draft(program=program, actor=viewer_of(request))
         if existing is None:
             messages.success(
                 request,
@@ -375,7 +367,7 @@ def _save_step(form: StepForm, version: ProgramVersion, step: Step | None) -> St
 @builder_required
 @require_http_methods(["GET", "POST"])
 def step_new(request: HttpRequest, pk: int) -> HttpResponse:
-    program = _program(request, pk)
+    program = program_of(request, pk)
     draft = _draft_of(request, program)
     if draft is None:
         return redirect("learning:program", pk=program.pk)
@@ -403,7 +395,7 @@ def step_new(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             step = _save_step(form, draft, None)
         except ApplicationError as exc:
-            _show_error(form, exc)
+            show_error(form, exc)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -428,14 +420,14 @@ def step_new(request: HttpRequest, pk: int) -> HttpResponse:
 @builder_required
 @require_http_methods(["GET", "POST"])
 def step_edit(request: HttpRequest, pk: int, step_pk: int) -> HttpResponse:
-    program = _program(request, pk)
+    program = program_of(request, pk)
     step = _draft_step(program, step_pk)
     form = _step_form(request, program, step.version, step.kind, step)
     if request.method == "POST" and form.is_valid():
         try:
             step = _save_step(form, step.version, step)
         except ApplicationError as exc:
-            _show_error(form, exc)
+            show_error(form, exc)
             step.refresh_from_db()
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -482,7 +474,7 @@ def _warn_dropped_links(request: HttpRequest, version: ProgramVersion, before: i
 @builder_required
 @require_POST
 def step_move(request: HttpRequest, pk: int, step_pk: int) -> HttpResponse:
-    program = _program(request, pk)
+    program = program_of(request, pk)
     step = _draft_step(program, step_pk)
     direction = {"up": -1, "down": 1}.get(request.POST.get("direction", ""))
     if direction is None:
@@ -499,7 +491,7 @@ def step_move(request: HttpRequest, pk: int, step_pk: int) -> HttpResponse:
 @builder_required
 @require_POST
 def step_delete(request: HttpRequest, pk: int, step_pk: int) -> HttpResponse:
-    program = _program(request, pk)
+    program = program_of(request, pk)
     step = _draft_step(program, step_pk)
     title = step.title
     try:
@@ -515,7 +507,7 @@ def step_delete(request: HttpRequest, pk: int, step_pk: int) -> HttpResponse:
 @require_POST
 def steps_reorder(request: HttpRequest, pk: int) -> HttpResponse:
     """Put the draft's steps in a new order (the drag-and-drop enhancement posts here)."""
-    program = _program(request, pk)
+    program = program_of(request, pk)
     wants_json = "application/json" in request.headers.get("Accept", "")
     try:
         ordered = [int(v) for v in request.POST.getlist("order")]
@@ -542,7 +534,7 @@ def steps_reorder(request: HttpRequest, pk: int) -> HttpResponse:
 @builder_required
 @require_POST
 def publish(request: HttpRequest, pk: int) -> HttpResponse:
-    program = _program(request, pk)
+    program = program_of(request, pk)
     draft = _draft_of(request, program)
     if draft is None:
         return redirect("learning:program", pk=program.pk)
@@ -551,7 +543,7 @@ def publish(request: HttpRequest, pk: int) -> HttpResponse:
         return _render_draft(request, program, draft, publish_form=form, status=400)
     try:
         version = services.version_publish(
-            version=draft, actor=_viewer(request), notes=form.cleaned_data["notes"]
+            version=draft, actor=viewer_of(request), notes=form.cleaned_data["notes"]
         )
     except ApplicationError as exc:
         problems = exc.extra.get("problems") or [exc.message]
@@ -564,332 +556,3 @@ def publish(request: HttpRequest, pk: int) -> HttpResponse:
         % {"n": version.number},
     )
     return redirect("learning:program", pk=program.pk)
-
-
-# --- Preview as a candidate -----------------------------------------------------------------
-
-
-@dataclass
-class PreviewStep:
-    step: Step
-    number: int
-    body: Any
-    prerequisites: list[str]
-    resources: list[Any]
-    questions: list[dict[str, Any]] = field(default_factory=list)
-    quiz: Any = None
-    starts: datetime | None = None
-    ends: datetime | None = None
-
-
-def _when(value: Any) -> datetime | None:
-    try:
-        return datetime.fromisoformat(str(value)) if value else None
-    except ValueError:
-        return None
-
-
-@dataclass
-class PreviewSection:
-    module: Module | None
-    steps: list[PreviewStep]
-
-
-def _preview_quiz(step: Step) -> tuple[Any, list[dict[str, Any]]]:
-    config = quiz_config(step.config)
-    bank = [
-        quiz.BankQuestion(
-            id=sq.question.pk,
-            kind=sq.question.kind,
-            prompt=sq.question.prompt,
-            data=sq.question.data,
-            explanation=sq.question.explanation,
-        )
-        for sq in step.step_questions.all()
-    ]
-    # Seeded by the step: the preview shows one plausible draw, the same on every reload.
-    served = quiz.serve(
-        bank,
-        rng=random.Random(step.pk),  # noqa: S311 - not security: a stable sample for display
-        draw_count=config.draw_count,
-        shuffle_questions=config.shuffle_questions,
-        shuffle_options=config.shuffle_options,
-    )
-    return config, quiz.public(served)
-
-
-@builder_required
-@require_GET
-def preview(request: HttpRequest, pk: int) -> HttpResponse:
-    """The path as a candidate sees it: read-only, questions without their answers."""
-    program = _program(request, pk)
-    versions = list(program.versions.order_by("-number"))
-    chosen = None
-    wanted = request.GET.get("version", "")
-    if wanted.isdigit():
-        chosen = next((v for v in versions if v.number == int(wanted)), None)
-        if chosen is None:
-            raise Http404
-    else:
-        chosen = next(
-            (v for v in versions if v.status == ProgramVersion.Status.DRAFT), None
-        ) or next((v for v in versions if v.status == ProgramVersion.Status.PUBLISHED), None)
-    if chosen is None:
-        raise Http404
-    version = selectors.version_detail(chosen.pk)
-    modules = {m.pk: m for m in version.modules.all()}
-    sections: list[PreviewSection] = []
-    for number, step in enumerate(version.steps.all(), start=1):
-        item = PreviewStep(
-            step=step,
-            number=number,
-            body=render_markdown(step.body),
-            prerequisites=[p.title for p in step.prerequisites.all()],
-            resources=list(step.resources.all()),
-        )
-        if step.kind == StepKind.QUIZ:
-            item.quiz, item.questions = _preview_quiz(step)
-        elif step.kind == StepKind.LIVE_SESSION:
-            item.starts, item.ends = (
-                _when(step.config.get("starts_at")),
-                _when(step.config.get("ends_at")),
-            )
-        module = modules.get(step.module_id) if step.module_id else None
-        if not sections or sections[-1].module != module:
-            sections.append(PreviewSection(module=module, steps=[]))
-        sections[-1].steps.append(item)
-    return render(
-        request,
-        "learning/builder/preview.html",
-        {
-            "program": program,
-            "version": version,
-            "versions": versions,
-            "sections": sections,
-            "step_count": len(version.steps.all()),
-            "tab": "preview",
-        },
-    )
-
-
-# --- The question bank ----------------------------------------------------------------------
-
-
-@builder_required
-@require_GET
-def question_bank(request: HttpRequest, pk: int) -> HttpResponse:
-    program = _program(request, pk)
-    questions = Question.objects.filter(program=program).order_by("topic", "id")
-    kind = request.GET.get("kind", "")
-    topic = request.GET.get("topic", "")
-    bloom = request.GET.get("bloom", "")
-    archived = request.GET.get("archived") == "1"
-    if kind in QuestionKind.values:
-        questions = questions.filter(kind=kind)
-    if topic:
-        questions = questions.filter(topic=topic)
-    if bloom:
-        questions = questions.filter(bloom_level=bloom)
-    if not archived:
-        questions = questions.filter(archived=False)
-    topics = (
-        Question.objects.filter(program=program)
-        .exclude(topic="")
-        .order_by("topic")
-        .values_list("topic", flat=True)
-        .distinct()
-    )
-    page = Paginator(questions, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    qs = query.urlencode()
-    return render(
-        request,
-        "learning/builder/questions.html",
-        {
-            "program": program,
-            "page_obj": page,
-            "query_string": f"{qs}&" if qs else "",
-            "topics": list(topics),
-            "kinds": QuestionKind.choices,
-            "blooms": Question._meta.get_field("bloom_level").choices,
-            "filters": {"kind": kind, "topic": topic, "bloom": bloom, "archived": archived},
-            "tab": "questions",
-        },
-    )
-
-
-QUESTION_HELP: dict[str, Any] = {
-    QuestionKind.SINGLE: _("One right answer among several options."),
-    QuestionKind.MULTIPLE: _("Tick every right answer."),
-    QuestionKind.TRUE_FALSE: _("Is the statement true or false?"),
-    QuestionKind.SHORT: _("A word or phrase, typed."),
-    QuestionKind.ORDERING: _("Put the items in the right order."),
-    QuestionKind.MATCHING: _("Match each item on the left with one on the right."),
-}
-
-
-def _question_page(
-    request: HttpRequest, program: Program, form: QuestionForm, question: Question | None
-) -> HttpResponse:
-    return render(
-        request,
-        "learning/builder/question_form.html",
-        {
-            "program": program,
-            "form": form,
-            "question": question,
-            "kind": form.kind,
-            "kind_label": QuestionKind(form.kind).label,
-            "tab": "questions",
-        },
-        status=400 if form.is_bound else 200,
-    )
-
-
-@builder_required
-@require_http_methods(["GET", "POST"])
-def question_new(request: HttpRequest, pk: int) -> HttpResponse:
-    program = _program(request, pk)
-    kind = request.GET.get("kind", "")
-    if kind not in QuestionKind.values:
-        return render(
-            request,
-            "learning/builder/kind_choice.html",
-            {
-                "program": program,
-                "tab": "questions",
-                "heading": _("Add a question"),
-                "choices": [
-                    (
-                        f"{reverse('learning:question_new', args=[program.pk])}?kind={k}",
-                        label,
-                        QUESTION_HELP[k],
-                    )
-                    for k, label in QuestionKind.choices
-                ],
-            },
-        )
-    form = QuestionForm(request.POST or None, kind=kind)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            question = services.question_create(
-                program=program,
-                kind=kind,
-                prompt=data["prompt"],
-                data=form.answer_data(),
-                explanation=data["explanation"],
-                topic=data["topic"],
-                bloom_level=data["bloom_level"],
-            )
-        except ApplicationError as exc:
-            _show_error(form, exc)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("The question is added to the bank."))
-            if request.POST.get("another"):
-                return redirect(
-                    f"{reverse('learning:question_new', args=[program.pk])}?kind={kind}"
-                )
-            return redirect(f"{reverse('learning:questions', args=[program.pk])}#q-{question.pk}")
-    return _question_page(request, program, form, None)
-
-
-@builder_required
-@require_http_methods(["GET", "POST"])
-def question_edit(request: HttpRequest, pk: int, q_pk: int) -> HttpResponse:
-    program = _program(request, pk)
-    question = Question.objects.filter(pk=q_pk, program=program).first()
-    if question is None:
-        raise Http404
-    form = QuestionForm(request.POST or None, kind=question.kind, question=question)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.question_update(
-                question=question,
-                prompt=data["prompt"],
-                data=form.answer_data(),
-                explanation=data["explanation"],
-                topic=data["topic"],
-                bloom_level=data["bloom_level"],
-                archived=data["archived"],
-            )
-        except ApplicationError as exc:
-            _show_error(form, exc)
-            question.refresh_from_db()
-        except ValidationError as exc:
-            form.add_error(None, exc)
-            question.refresh_from_db()
-        else:
-            messages.success(
-                request,
-                _("The question is saved. Attempts already taken keep the version they saw."),
-            )
-            return redirect(f"{reverse('learning:questions', args=[program.pk])}#q-{question.pk}")
-    return _question_page(request, program, form, question)
-
-
-# --- Export and import ----------------------------------------------------------------------
-
-
-@builder_required
-@require_GET
-def program_export(request: HttpRequest, pk: int) -> HttpResponse:
-    program = _program(request, pk)
-    version = portable.export_version(program)
-    try:
-        data = portable.export_program(program, version)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-        return redirect("learning:program", pk=program.pk)
-    number = version.number if version else 0
-    response = HttpResponse(data, content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="{program.slug}-v{number}.cascade.zip"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
-@builder_required
-@require_http_methods(["GET", "POST"])
-def program_import(request: HttpRequest) -> HttpResponse:
-    viewer = _viewer(request)
-    if not rules.can_create_program(viewer):
-        raise PermissionDenied
-    units, unit_required = _units_for(viewer)
-    form = ImportForm(
-        request.POST or None, request.FILES or None, units=units, unit_required=unit_required
-    )
-    problems: list[str] = []
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        if (upload.size or 0) > IMPORT_MAX_BYTES:
-            form.add_error(
-                "file",
-                _("The file is larger than %(n)s MB.") % {"n": IMPORT_MAX_BYTES // 1048576},
-            )
-        else:
-            try:
-                program = portable.import_program(
-                    upload.read(), viewer, form.cleaned_data["org_unit"]
-                )
-            except portable.ImportRefused as exc:
-                problems = exc.problems
-                form.add_error("file", _("The file was refused; nothing was imported."))
-            except ApplicationError as exc:
-                form.add_error(None, exc.message)
-            else:
-                messages.success(
-                    request,
-                    _("“%(title)s” is imported as a draft. Check it, then publish it.")
-                    % {"title": program},
-                )
-                return redirect("learning:program", pk=program.pk)
-    return render(
-        request,
-        "learning/builder/import.html",
-        {"form": form, "problems": problems},
-        status=400 if form.is_bound and not form.is_valid() else 200,
-    )

@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 
 from cascade.core.errors import ApplicationError
 from cascade.core.permissions import role_required
-from cascade.people import imports, rules, selectors
+from cascade.people import import_csv, imports, rules, selectors
 from cascade.people.models import Person, Role
 
 SESSION_FILE = "people_import_file"
@@ -60,7 +60,7 @@ class ImportUploadForm(forms.Form):
 
 def _template_csv(viewer: Person) -> HttpResponse:
     """A file to start from: the header and one example row, with a BOM so Excel reads UTF-8."""
-    example = list(imports.EXAMPLE_ROW)
+    example = list(import_csv.EXAMPLE_ROW)
     paths = rules.managed_unit_paths(viewer)
     unit = next(
         (
@@ -71,12 +71,12 @@ def _template_csv(viewer: Person) -> HttpResponse:
         None,
     )
     if unit is not None:
-        example[imports.COLUMNS.index("org_unit")] = unit.code
+        example[import_csv.COLUMNS.index("org_unit")] = unit.code
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="people-import-template.csv"'
     response.write("\ufeff")
     writer = csv.writer(response)
-    writer.writerow(imports.COLUMNS)
+    writer.writerow(import_csv.COLUMNS)
     writer.writerow(example)
     return response
 

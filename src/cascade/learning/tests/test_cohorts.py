@@ -182,8 +182,8 @@ def test_enrol_org_unit_includes_sub_units_and_excludes_inactive_people(cohort, 
 def test_enrol_org_unit_does_not_take_a_unit_whose_path_merely_starts_alike(
     cohort, pm, make_person
 ):
-    units = [OrgUnitFactory() for _ in range(12)]  # ids 1..12: "/1/" must not match "/12/"
-    first, last = units[0], units[-1]
+    # explicit ids, so the paths share a prefix on every database: "/9001/" vs "/90012/"
+    first, last = OrgUnitFactory(id=9001), OrgUnitFactory(id=90012)
     assert last.path.startswith(first.path[:-1])
     make_person("trainer", email="first@example.org", org_unit=first)
     make_person("trainer", email="last@example.org", org_unit=last)

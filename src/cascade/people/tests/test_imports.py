@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from cascade.core.errors import ApplicationError
 from cascade.core.models import AuditEntry, Notification
-from cascade.people.imports import COLUMNS, RowAction, people_import
+from cascade.people.import_csv import COLUMNS, RowAction
+from cascade.people.imports import people_import
 from cascade.people.models import OrgUnit, Person, RoleAssignment
 from cascade.people.tests.factories import OrgUnitFactory, PersonFactory, RoleAssignmentFactory
 
