@@ -28,6 +28,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 
+from cascade.learning.models import Cohort, Enrolment
 from cascade.people.models import Person, Role, RoleAssignment
 
 HELP = "Time pages per role (median and p95 in ms, query count) as JSON lines."
@@ -132,7 +133,18 @@ def pages_for(people: dict[str, Person]) -> list[Page]:
         Page("people_directory", "program_manager", "/people/"),
         Page("profile", "program_manager", f"/people/{profile_of}/"),
         Page("audit_log", "program_manager", "/audit/"),
+        Page("programs", "program_manager", "/programs/"),
+        Page("cohorts", "program_manager", "/cohorts/"),
+        Page("my_learning", "candidate", "/learn/"),
+        Page("review_queue", "master_trainer", "/review/"),
     ]
+    # The demo's spring cohort, when the demo's learning data is loaded.
+    coached = Cohort.objects.filter(master_trainers=people["master_trainer"]).order_by("pk")
+    cohort = coached.filter(enrolments__person=people["candidate"]).first() or coached.first()
+    if cohort is not None:
+        pages.append(Page("cohort_dashboard", "master_trainer", f"/cohorts/{cohort.pk}/"))
+        if Enrolment.objects.filter(cohort=cohort, person=people["candidate"]).exists():
+            pages.append(Page("my_path", "candidate", f"/learn/{cohort.pk}/"))
     return pages
 
 

@@ -178,6 +178,14 @@ def test_a_candidate_works_through_the_path_and_the_mentor_signs_off(
     _look(page, axe_check, screenshot, "path-task-signed-off")
     progress = progress_of(enrolment, steps["task"])
     assert (progress.status, progress.signed_off_by) == (ProgressStatus.COMPLETED, mentor)
+    _sign_out(page)
+
+    # and the cohort dashboard shows it to the master trainer
+    login(page, master.email)
+    page.goto(f"{live_server.url}/cohorts/{cohort.pk}/")
+    row = page.get_by_role("row").filter(has_text="Cam Candidate")
+    assert row.get_by_text("100%").is_visible()
+    _look(page, axe_check, screenshot, "cohort-dashboard-after-path")
 
 
 def test_a_timed_quiz_with_every_kind_of_question_works_on_a_phone(
