@@ -19,7 +19,6 @@ from datetime import timedelta
 from typing import Protocol
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from cascade.core.models import Notification, NotificationKind
@@ -499,29 +498,6 @@ def load_notifications(people: dict[str, Person], summary: DemoSummary) -> None:
         summary.notifications_created += 1
         if read:
             notification_mark_read(recipient=pm, notification_id=note.pk)
-
-
-def load_demo(stdout: Writer | None = None, *, learning: bool = True) -> DemoSummary:
-    """Load (or complete) the demo organisation; a second run reads a little and writes nothing.
-
-    ``learning=False`` leaves out the programs and cohorts (tests of the organisation alone).
-    """
-    summary = DemoSummary()
-    with transaction.atomic():
-        units = load_org_units(summary)
-        specs = plan_people(random.Random(DEMO_SEED))
-        people, created = load_people(specs, units, summary)
-        load_scoped_roles(specs, people, units, summary)
-        load_activity(people, created)
-        load_notifications(people, summary)
-        if learning:
-            # Imported here: demo.learning builds on this module's people and constants.
-            from cascade.demo.learning import load_learning
-
-            load_learning(random.Random(DEMO_SEED), summary)
-    if stdout is not None:
-        stdout.write(format_summary(summary))
-    return summary
 
 
 def format_summary(summary: DemoSummary) -> str:

@@ -16,12 +16,12 @@ from cascade.demo.learning import (
     SPRING,
     quiz_responses,
 )
+from cascade.demo.loader import load_demo
 from cascade.demo.organisation import (
     CANDIDATE_EMAIL,
     LEARNER_EMAIL,
     MASTER_EMAIL,
     TRAINER_EMAIL,
-    load_demo,
 )
 from cascade.learning import rules
 from cascade.learning.curriculum.install import TRAINER_ESSENTIALS_SLUG

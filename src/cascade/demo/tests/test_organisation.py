@@ -11,13 +11,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from cascade.core.models import AuditEntry, Notification
+from cascade.demo.loader import load_demo
 from cascade.demo.organisation import (
     DEMO_LOGINS,
     DEMO_PASSWORD,
     DEMO_SEED,
     PM_EMAIL,
     ROOT_CODE,
-    load_demo,
     plan_people,
 )
 from cascade.learning.models import (

@@ -42,7 +42,8 @@ class Command(BaseCommand):
             )
         ]
         if not options["no_worker"]:
-            procs.append(subprocess.Popen([py, "-m", "cascade", "db_worker"]))  # noqa: S603
+            # -v0: the worker logs only problems, not a line per task.
+            procs.append(subprocess.Popen([py, "-m", "cascade", "db_worker", "-v0"]))  # noqa: S603
         self.stdout.write(
             f"Cascade is at http://{options['host']}:{options['port']}/ — press Ctrl-C to stop."
         )

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from cascade.demo.organisation import load_demo
+from cascade.demo.loader import load_demo
 
 
 class Command(BaseCommand):
