@@ -233,8 +233,13 @@ def _attempt_out(attempt: QuizAttempt) -> dict[str, Any]:
     results = None
     if attempt.submitted_at is not None:
         graded = {r["qid"]: r for r in attempt.results or []}
+        reveal = quizzes.answers_revealed(attempt)
         results = [
-            {**graded[item["qid"]], "correct_answer": correct_answer_text(item)}
+            {
+                **graded[item["qid"]],
+                "explanation": graded[item["qid"]].get("explanation", "") if reveal else "",
+                "correct_answer": correct_answer_text(item) if reveal else None,
+            }
             for item in attempt.served
             if item["qid"] in graded
         ]

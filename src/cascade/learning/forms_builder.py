@@ -188,6 +188,7 @@ CONFIG_FIELDS: dict[str, tuple[str, ...]] = {
         "time_limit_minutes",
         "draw_count",
         "policy",
+        "show_answers",
         "shuffle_questions",
         "shuffle_options",
     ),
@@ -236,6 +237,16 @@ def _config_fields(kind: str) -> dict[str, forms.Field]:
                 choices=[("best", _("The best attempt")), ("last", _("The last attempt"))],
                 widget=forms.RadioSelect,
                 initial="best",
+                required=False,
+            ),
+            "show_answers": forms.ChoiceField(
+                label=_("Show the right answers"),
+                choices=[
+                    ("final", _("Once passed or out of attempts")),
+                    ("always", _("After every attempt (a practice quiz)")),
+                ],
+                widget=forms.RadioSelect,
+                initial="final",
                 required=False,
             ),
             "shuffle_questions": forms.BooleanField(

@@ -322,7 +322,7 @@ class QuestionResultOut(Schema):
     correct: bool
     feedback: list[str]
     explanation: str
-    correct_answer: str
+    correct_answer: str | None = None  # None until revealed (see answers_revealed)
 
 
 class AttemptOut(Schema):

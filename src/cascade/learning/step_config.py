@@ -64,6 +64,9 @@ class QuizConfig:
     shuffle_options: bool = True
     draw_count: int | None = None  # draw N of the step's M questions per attempt
     policy: str = "best"  # best | last: which attempt counts
+    # final: right answers and explanations only once they cannot help a retry (passed, or no
+    # attempt left); always: after every attempt (for practice quizzes).
+    show_answers: str = "final"
 
 
 @dataclass
@@ -106,7 +109,11 @@ def clean_config(kind: str, raw: dict[str, Any] | None) -> dict[str, Any]:
         policy = raw.get("policy") or "best"
         if policy not in ("best", "last"):
             errors["policy"] = "must be best or last"
+        show_answers = raw.get("show_answers") or "final"
+        if show_answers not in ("final", "always"):
+            errors["show_answers"] = "must be final or always"
         result = QuizConfig(
+            show_answers=show_answers,
             pass_mark=_int(raw.get("pass_mark"), "pass_mark", errors, 0, 100, 80) or 0,
             attempts_limit=_int(raw.get("attempts_limit"), "attempts_limit", errors, 0, 100, 3)
             or 0,

@@ -459,6 +459,7 @@ def _attempt_result(request: HttpRequest, attempt: QuizAttempt) -> HttpResponse:
             "attempts_left": left,
             "can_retry": not passed_quiz and (left is None or left > 0),
             "passed_quiz": passed_quiz,
+            "reveal": quizzes.answers_revealed(attempt),
         },
     )
 

@@ -178,3 +178,26 @@ def attempt_save_responses(*, attempt: QuizAttempt, responses: dict[str, Any]) -
         QuizAttempt.objects.filter(pk=attempt.pk, submitted_at__isnull=True).update(
             responses=responses
         )
+
+
+def answers_revealed(attempt: QuizAttempt) -> bool:
+    """Whether a submitted attempt may show the right answers and explanations.
+
+    By default only once they can no longer help a retry: the quiz is passed or no attempt is
+    left. Per-option feedback and right/wrong marks are always shown.
+    """
+    if attempt.submitted_at is None:
+        return False
+    if quiz_config(attempt.step.config).show_answers == "always" or attempt.passed:
+        return True
+    progress = (
+        StepProgress.objects.filter(enrolment_id=attempt.enrolment_id, step_id=attempt.step_id)
+        .values_list("status", flat=True)
+        .first()
+    )
+    if progress == ProgressStatus.COMPLETED:
+        return True
+    used = QuizAttempt.objects.filter(
+        enrolment_id=attempt.enrolment_id, step_id=attempt.step_id
+    ).count()
+    return attempts_left(attempt.step, used) == 0

@@ -392,6 +392,7 @@ def test_read_a_version_with_its_steps(client, world):
                     "shuffle_options": True,
                     "draw_count": None,
                     "policy": "best",
+                    "show_answers": "final",
                 },
                 "question_count": 3,
             },

@@ -230,7 +230,7 @@ def test_a_timed_quiz_with_every_kind_of_question_works_on_a_phone(
     # and the result gives partial credit for the matching question
     assert page.get_by_text("Partly right").is_visible()
     assert page.get_by_text("5 of 6 questions right").is_visible()
-    assert page.get_by_text("Pause = Wait; Ask = Probe").is_visible()
+    assert page.get_by_text("shown once you pass or have no attempt left").is_visible()
     axe_check(page)
     screenshot(page, "path-quiz-every-kind-result")
 

@@ -29,6 +29,7 @@ def refused(kind: str, raw: dict[str, Any]) -> dict[str, str]:
                 "shuffle_options": True,
                 "draw_count": None,
                 "policy": "best",
+                "show_answers": "final",
             },
         ),
         ("live_session", {"starts_at": "", "ends_at": "", "venue": "", "join_url": ""}),
@@ -81,6 +82,7 @@ def test_quiz_values_are_kept():
         "shuffle_options": False,
         "draw_count": 5,
         "policy": "last",
+        "show_answers": "final",
     }
     assert quiz_config(raw) == QuizConfig(
         pass_mark=70,

@@ -650,6 +650,7 @@ def test_adding_a_lesson_with_a_module_a_prerequisite_and_a_file(client, world):
                 "shuffle_options": True,
                 "draw_count": None,
                 "policy": "last",
+                "show_answers": "final",
             },
         ),
         (
