@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -108,6 +109,9 @@ def notification_preferences(request: HttpRequest) -> HttpResponse:
 
 @role_required("program_manager")
 def audit_log(request: HttpRequest) -> HttpResponse:
+    # The log spans the whole organisation: program managers scoped to some units do not see it.
+    if not getattr(request.user, "manages_whole_organisation", False):
+        raise PermissionDenied
     form = AuditFilterForm(request.GET or None)
     filters: dict[str, Any] = form.cleaned_data if form.is_valid() else {}
     entries = audit_entries(

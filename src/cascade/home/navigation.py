@@ -37,6 +37,8 @@ def nav_for(user: Any, path: str) -> list[NavItem]:
     for label, name, roles in NAV:
         if roles and not user.has_role(*roles):
             continue
+        if name == "core:audit_log" and not user.manages_whole_organisation:
+            continue
         url = reverse(name)
         active = path == url if url == "/" else path.startswith(url)
         items.append(NavItem(label=str(label), url=url, active=active))

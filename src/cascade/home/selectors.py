@@ -55,7 +55,9 @@ def home_for(*, person: Person) -> HomeData:
         )
         data.pm = {
             **counts,
-            "recent_changes": list(audit_entries()[:5]),
+            "recent_changes": list(audit_entries()[:5])
+            if person.manages_whole_organisation
+            else [],
         }
     if person.has_role(Role.MANAGER):
         data.reports = list(

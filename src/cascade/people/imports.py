@@ -445,8 +445,8 @@ def _apply(report: ImportReport, actor: Person, known: _Known) -> None:
 
     for row in role_changes:
         assert row.person is not None
-        row.person.__dict__.pop("roles", None)
-    actor.__dict__.pop("roles", None)
+        row.person.forget_roles()
+    actor.forget_roles()
 
     if creates or updates:
         audit_record(

@@ -143,14 +143,32 @@ class Person(AbstractBaseUser, PermissionsMixin):
         return self.display_name.split(" ")[0] if self.display_name else self.email
 
     @cached_property
+    def _role_rows(self) -> list[tuple[str, int | None]]:
+        # One query per request gives both the roles and the program-manager scopes.
+        if not self.pk:
+            return []
+        return list(self.role_assignments.values_list("role", "org_unit_id"))
+
+    @cached_property
     def roles(self) -> frozenset[str]:
         """The role names this person holds (one query per request, then cached)."""
-        if not self.pk:
-            return frozenset()
-        return frozenset(self.role_assignments.values_list("role", flat=True))
+        return frozenset(role for role, _unit in self._role_rows)
+
+    def forget_roles(self) -> None:
+        """Drop the cached roles after they change, so the next read queries again."""
+        for name in ("_role_rows", "roles", "manages_whole_organisation"):
+            self.__dict__.pop(name, None)
 
     def has_role(self, *roles: str) -> bool:
         return self.is_superuser or bool(set(roles) & self.roles)
+
+    @cached_property
+    def manages_whole_organisation(self) -> bool:
+        """A program manager with no org-unit scope (or a superuser): sees organisation-wide
+        records such as the audit log."""
+        if self.is_superuser:
+            return True
+        return any(role == Role.PROGRAM_MANAGER and unit is None for role, unit in self._role_rows)
 
 
 class RoleAssignment(models.Model):

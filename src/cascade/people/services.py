@@ -272,7 +272,7 @@ def person_roles_set(
     )
     after = sorted(wanted)
     pm_after = [scope.pk if scope else None] if Role.PROGRAM_MANAGER in wanted else []
-    person.__dict__.pop("roles", None)
+    person.forget_roles()
     if before != after or pm_before != pm_after:
         changes: dict[str, Any] = {"roles": [before, after]}
         if pm_before != pm_after:

@@ -45,7 +45,7 @@ class PersonFactory(factory.django.DjangoModelFactory):
             RoleAssignment.objects.bulk_create(
                 RoleAssignment(person=obj, role=r) for r in extracted
             )
-            obj.__dict__.pop("roles", None)
+            obj.forget_roles()
 
 
 class RoleAssignmentFactory(factory.django.DjangoModelFactory):
@@ -61,4 +61,4 @@ class RoleAssignmentFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def _forget_cached_roles(obj: RoleAssignment, create: bool, extracted: Any, **kw: Any) -> None:
-        obj.person.__dict__.pop("roles", None)
+        obj.person.forget_roles()
