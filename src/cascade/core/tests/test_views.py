@@ -378,18 +378,3 @@ def test_unknown_api_path_answers_problem_details(client, db):
     assert response["Content-Type"] == "application/problem+json"
     assert response.json()["code"] == "not_found"
     assert response.json()["status"] == 404
-
-
-def test_a_program_manager_scoped_to_some_units_cannot_read_the_audit_log(client, make_person):
-    # given a program manager whose role covers one org unit only
-    from cascade.people.models import RoleAssignment
-    from cascade.people.tests.factories import OrgUnitFactory
-
-    scoped = make_person(email="scoped-pm@example.org")
-    RoleAssignment.objects.create(person=scoped, role="program_manager", org_unit=OrgUnitFactory())
-    client.force_login(scoped)
-
-    # when they open the organisation-wide audit log, then they are refused
-    assert client.get("/audit/").status_code == 403
-    # and the navigation does not offer it
-    assert 'href="/audit/"' not in client.get("/").content.decode()

@@ -798,3 +798,15 @@ def test_scoped_pm_adds_units_only_inside_their_own(client, world):
     )
     assert response.status_code == 302
     assert OrgUnit.objects.filter(code="inside", parent=world["ward"]).exists()
+
+
+def test_a_program_manager_scoped_to_some_units_cannot_read_the_audit_log(client, make_person):
+    # given a program manager whose role covers one org unit only
+    scoped = make_person(email="scoped-pm@example.org")
+    RoleAssignment.objects.create(person=scoped, role="program_manager", org_unit=OrgUnitFactory())
+    client.force_login(scoped)
+
+    # when they open the organisation-wide audit log, then they are refused
+    assert client.get("/audit/").status_code == 403
+    # and the navigation does not offer it
+    assert 'href="/audit/"' not in client.get("/").content.decode()
