@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from cascade.core.errors import ApplicationError
 from cascade.core.uploads import check_upload
 from cascade.learning.models import Enrolment, Program
-from cascade.people.models import OrgUnit, Person, Role
+from cascade.people.models import OrgUnit, Person
 
 CSV_MAX_BYTES = 2 * 1024 * 1024
 EMAILS_MAX = 1000
@@ -198,9 +198,7 @@ class MentorForm(forms.Form):
         )
         if mentor is None:
             raise ValidationError(_("Nobody active has this email."))
-        if not mentor.has_role(Role.TRAINER, Role.MASTER_TRAINER):
-            raise ValidationError(_("A mentor must be a trainer or a master trainer."))
-        return mentor
+        return mentor  # who may mentor is the service's rule (enrolment_set_mentor)
 
 
 class NudgeForm(forms.Form):

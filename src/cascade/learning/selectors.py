@@ -77,8 +77,8 @@ class CohortGrid:
 def cohort_grid(cohort: Cohort, *, today: date | None = None) -> CohortGrid:
     """People × steps for a cohort's dashboard, in five queries whatever the cohort size.
 
-    People enrolled on an older version of the program are shown against the cohort's version;
-    their steps are matched by the step's stable key.
+    Everyone in a cohort works through the cohort's version (it is fixed when the cohort opens),
+    so steps are matched by id.
     """
     today = today or timezone.localdate()
     steps = version_steps(cohort.version_id)

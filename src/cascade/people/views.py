@@ -12,7 +12,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
@@ -132,8 +132,6 @@ def _units_for(viewer: Person) -> QuerySet[OrgUnit]:
     paths = rules.managed_unit_paths(viewer)
     if paths is None:
         return units
-    from django.db.models import Q
-
     q = Q(pk__in=[])
     for p in paths:
         q |= Q(path__startswith=p)

@@ -19,7 +19,7 @@ from cascade.core.models import NotificationKind
 from cascade.core.services import audit_record, notification_send
 from cascade.learning.models import Cohort, Enrolment, Program
 from cascade.learning.services.programs import current_version
-from cascade.people.models import OrgUnit, Person
+from cascade.people.models import OrgUnit, Person, Role
 
 
 @transaction.atomic
@@ -166,8 +166,15 @@ def enrolment_withdraw(*, enrolment: Enrolment, actor: Person) -> Enrolment:
 
 @transaction.atomic
 def enrolment_set_mentor(*, enrolment: Enrolment, mentor: Person | None, actor: Person) -> None:
+    """Give an enrolled person a mentor (an active trainer or master trainer), or remove it."""
     if mentor is not None and mentor.pk == enrolment.person_id:
         raise ApplicationError(_("Nobody can mentor themselves."), code="self_mentor")
+    if mentor is not None and not (
+        mentor.is_active and mentor.has_role(Role.TRAINER, Role.MASTER_TRAINER)
+    ):
+        raise ApplicationError(
+            _("A mentor must be an active trainer or master trainer."), code="not_a_mentor"
+        )
     enrolment.mentor = mentor
     enrolment.save(update_fields=["mentor"])
     # A mentor may review and sign off this person's work: a privileged change.

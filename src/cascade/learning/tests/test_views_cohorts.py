@@ -590,7 +590,7 @@ def test_give_and_take_away_a_mentor(world):
 @pytest.mark.parametrize(
     ("email", "error"),
     [
-        ("learner", "A mentor must be a trainer or a master trainer."),
+        ("learner", "A mentor must be an active trainer or master trainer."),
         ("nobody@example.org", "Nobody active has this email."),
         ("bob", "Nobody can mentor themselves."),
     ],
