@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "cascade.core",
     "cascade.people",
     "cascade.learning",
+    "cascade.delivery",
     "cascade.home",
     "cascade.api",
     "cascade.demo",
@@ -243,4 +244,9 @@ LOGGING = {
 # --- Cascade --------------------------------------------------------------------------------
 CASCADE_ORG_NAME = env.str("CASCADE_ORG_NAME", default="Cascade")
 CASCADE_IMPORT_MAX_BYTES = 2 * 1024 * 1024
+# Delivery: the least time between a trainer's sessions in two different places.
+CASCADE_TRAVEL_BUFFER_MINUTES = env.int("CASCADE_TRAVEL_BUFFER_MINUTES", default=60)
+# Self check-in opens this long before a part starts; arriving later than the grace is "late".
+CASCADE_CHECK_IN_EARLY_MINUTES = 30
+CASCADE_LATE_AFTER_MINUTES = 10
 CSRF_FAILURE_VIEW = "cascade.core.views.csrf_failure"

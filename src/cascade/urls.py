@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("cascade.core.urls")),
     path("", include("cascade.people.urls")),
     path("", include("cascade.learning.urls")),
+    path("", include("cascade.delivery.urls")),
     path("api/v1/", api.urls),
     path("ops/admin/", admin.site.urls),
 ]

@@ -58,3 +58,20 @@ def problem(
         body["detail"] = detail
     body.update(extra)
     return body
+
+
+def clean_or_raise(instance: Any, *, exclude: list[str] | None = None) -> None:
+    """``full_clean`` that speaks the domain's language: a Django ValidationError becomes an
+    ApplicationError whose ``extra["errors"]`` maps fields to messages (forms put them in place).
+    """
+    from django.core.exceptions import ValidationError
+
+    try:
+        instance.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        errors = exc.message_dict
+        first = next(iter(errors.values()))[0]
+        field = next(iter(errors))
+        raise ApplicationError(
+            str(first), code="invalid", extra={"errors": errors, "field": field}
+        ) from exc

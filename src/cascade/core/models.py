@@ -20,6 +20,8 @@ class NotificationKind(models.TextChoices):
     PROGRAM = "program", _("Your programs: enrolments and reminders")
     REVIEW = "review", _("Feedback on your work: sign-offs and replies")
     TO_REVIEW = "to_review", _("Work waiting for you to review")
+    SESSION = "session", _("Your sessions: places, waitlist, changes and reminders")
+    DISCUSSION = "discussion", _("Discussions: mentions and replies")
 
 
 class Notification(models.Model):
@@ -47,6 +49,8 @@ class Notification(models.Model):
     email_error = models.CharField(max_length=300, blank=True)
     # Lets a caller make a notification idempotent (e.g. "reminder:session:12:person:7").
     dedupe_key = models.CharField(max_length=120, null=True, blank=True)
+    # An iCalendar object (METHOD:REQUEST or CANCEL) that the email carries as an invitation.
+    calendar = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -26,11 +26,13 @@ def notification_send(
     url: str = "",
     dedupe_key: str | None = None,
     force_email: bool = False,
+    calendar: str = "",
 ) -> Notification:
     """Record an in-app notification and queue its email (once, after commit) if wanted.
 
     ``dedupe_key`` makes the call idempotent per recipient; ``force_email`` is for mail that
-    must go whatever the preference (invitations, password resets).
+    must go whatever the preference (invitations, password resets); ``calendar`` is an
+    iCalendar text the email carries as an invitation attachment.
     """
     from cascade.core.tasks import notification_email_deliver
 
@@ -48,6 +50,7 @@ def notification_send(
         body=body,
         url=url,
         dedupe_key=dedupe_key,
+        calendar=calendar,
         email_status=Notification.EmailStatus.PENDING if email else Notification.EmailStatus.NONE,
     )
     notification.full_clean(exclude=["recipient"])

@@ -6,7 +6,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.utils import timezone
 from django_tasks import task
 
@@ -37,12 +37,13 @@ def notification_email_deliver(notification_id: int) -> str:
             link = settings.SITE_URL + link
         body = f"{body}\n\n{link}".strip()
     try:
-        send_mail(
-            subject=notification.title,
-            message=body,
-            from_email=None,
-            recipient_list=[notification.recipient.email],
+        message = EmailMessage(
+            subject=notification.title, body=body, to=[notification.recipient.email]
         )
+        if notification.calendar:
+            method = "CANCEL" if "METHOD:CANCEL" in notification.calendar else "REQUEST"
+            message.attach("invite.ics", notification.calendar, f"text/calendar; method={method}")
+        message.send()
     except Exception as exc:  # noqa: BLE001 - any transport failure is retried, then recorded
         attempts = notification.email_attempts + 1
         failed = attempts >= MAX_EMAIL_ATTEMPTS

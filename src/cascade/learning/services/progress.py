@@ -4,6 +4,7 @@ finishing the last required step completes the enrolment."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from datetime import date
 
@@ -321,4 +322,41 @@ def attendance_record(
         target=progress,
         changes={"attended": attended},
     )
+    return progress
+
+
+@transaction.atomic
+def live_step_attendance_record(
+    *,
+    cohort_id: int,
+    person_id: int,
+    step_key: uuid.UUID,
+    attended: bool,
+    excused: bool = False,
+    actor: Person | None,
+) -> StepProgress | None:
+    """Attendance at a scheduled session, as delivery records it, applied to the person's path.
+
+    The step is found by its stable key in the version the person follows, so a session planned
+    on one version completes the step for people on another. Attending completes it; a plain
+    absence marks it missed; an excused absence leaves it open (they can attend another date).
+    Returns None when the person is not (or no longer) in the cohort.
+    """
+    enrolment = (
+        Enrolment.objects.filter(cohort_id=cohort_id, person_id=person_id)
+        .exclude(status=Enrolment.Status.WITHDRAWN)
+        .first()
+    )
+    if enrolment is None:
+        return None
+    step = Step.objects.filter(version_id=enrolment.version_id, key=step_key).first()
+    if step is None:
+        return None
+    progress = progress_get_or_start(enrolment=enrolment, step=step)
+    if attended:
+        if progress.status != ProgressStatus.COMPLETED:
+            complete_progress(progress, by=actor)
+    elif progress.status != ProgressStatus.COMPLETED:
+        progress.status = ProgressStatus.IN_PROGRESS if excused else ProgressStatus.FAILED
+        progress.save(update_fields=["status", "updated_at"])
     return progress
