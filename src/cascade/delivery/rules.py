@@ -29,7 +29,8 @@ def _pm_scope_q(viewer: Person, field: str = "org_unit") -> Q:
         return Q(pk__in=[])
     paths = managed_unit_paths(viewer)
     if paths is None:
-        return Q()
+        # Not Q(): an empty Q vanishes when OR-ed with other conditions instead of matching all.
+        return Q(pk__isnull=False)
     q = Q(pk__in=[])
     for p in paths:
         q |= Q(**{f"{field}__path__startswith": p})

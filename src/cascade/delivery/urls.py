@@ -21,6 +21,11 @@ urlpatterns = [
     path("courses/new/", views_courses.course_new, name="course_new"),
     path("courses/<int:pk>/", views_courses.course_detail, name="course"),
     path("courses/<int:pk>/edit/", views_courses.course_edit, name="course_edit"),
+    path(
+        "courses/<int:pk>/materials/<int:material_pk>/",
+        views_courses.material_download,
+        name="material",
+    ),
     path("venues/", views_courses.venue_list, name="venues"),
     path("venues/new/", views_courses.venue_new, name="venue_new"),
     path("venues/<int:pk>/", views_courses.venue_edit, name="venue_edit"),

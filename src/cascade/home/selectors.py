@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Count, Q
 
 from cascade.core.selectors import audit_entries, notifications_for
+from cascade.delivery.selectors import my_upcoming
 from cascade.learning.selectors import (
     ProgramRow,
     cohorts_coached,
@@ -27,6 +28,7 @@ class HomeData:
     programs: list[ProgramRow] = field(default_factory=list)
     coached: list[Any] = field(default_factory=list)
     to_review: int = 0
+    sessions: list[Any] = field(default_factory=list)
 
 
 def home_for(*, person: Person) -> HomeData:
@@ -36,6 +38,7 @@ def home_for(*, person: Person) -> HomeData:
     data.notifications = list(notifications_for(recipient=person).filter(read_at__isnull=True)[:5])
     # Anyone can be enrolled in a program (candidates, learners, even managers).
     data.programs = program_rows(person.pk)
+    data.sessions = my_upcoming(person, limit=5)
     if person.has_role(Role.MASTER_TRAINER, Role.MANAGER, Role.TRAINER, Role.PROGRAM_MANAGER):
         data.to_review = review_waiting_count(person)
     if person.has_role(Role.MASTER_TRAINER):
