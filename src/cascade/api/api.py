@@ -11,6 +11,7 @@ from ninja import NinjaAPI
 
 from cascade.api.auth import session_auth, token_auth
 from cascade.api.errors import install_problem_handlers
+from cascade.delivery.api import bookings_router, courses_router, sessions_router
 from cascade.learning.api import (
     attempts_router,
     cohorts_router,
@@ -42,3 +43,6 @@ api.add_router("/programs", programs_router)
 api.add_router("/cohorts", cohorts_router)
 api.add_router("/enrolments", enrolments_router)
 api.add_router("/attempts", attempts_router)
+api.add_router("/courses", courses_router)
+api.add_router("/sessions", sessions_router)
+api.add_router("/session-enrolments", bookings_router)

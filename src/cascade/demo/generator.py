@@ -24,15 +24,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from cascade.core.services import audit_record
+from cascade.demo.generator_calendar import TIME_ZONES, CalendarSize, generate_calendar
 from cascade.demo.names import FIRST_NAMES, LAST_NAMES, SECOND_LANGUAGES
 from cascade.demo.organisation import DEMO_PASSWORD
 from cascade.people.models import OrgUnit, Person, Role, RoleAssignment
 
 BATCH_SIZE = 2_000
-TIME_ZONES: tuple[str, ...] = (
-    "Europe/London", "Europe/Dublin", "Europe/Paris", "Europe/Warsaw", "America/New_York",
-    "America/Chicago", "Asia/Singapore", "Australia/Sydney",
-)  # fmt: skip
 STAFF_TITLES: tuple[str, ...] = (
     "Staff Nurse", "Senior Staff Nurse", "Healthcare Assistant", "Physiotherapist",
     "Pharmacist", "Radiographer", "Administrator", "Care Coordinator", "Junior Doctor",
@@ -57,6 +54,7 @@ class Scale:
     master_trainers: int
     global_program_managers: int
     scoped_program_managers: int  # scoped to regions first, then to sites
+    calendar: CalendarSize  # the training calendar (delivery)
 
     @property
     def domain(self) -> str:
@@ -68,8 +66,10 @@ class Scale:
 
 
 SCALES: dict[str, Scale] = {
-    "small": Scale("small", 2_000, 3, 3, 3, 12, 80, 4, 1, 2),
-    "large": Scale("large", 50_000, 8, 6, 6, 12, 2_000, 100, 10, 40),
+    "small": Scale("small", 2_000, 3, 3, 3, 12, 80, 4, 1, 2, CalendarSize(8, 12, 200, 4_000)),
+    "large": Scale(
+        "large", 50_000, 8, 6, 6, 12, 2_000, 100, 10, 40, CalendarSize(40, 200, 5_000, 100_000)
+    ),
 }
 
 
@@ -81,6 +81,8 @@ class GenerateResult:
     units: int
     seconds: float
     roles: dict[str, int]
+    sessions: int = 0
+    bookings: int = 0
 
 
 def org_exists(scale: Scale) -> bool:
@@ -244,11 +246,22 @@ def generate(scale: Scale, *, seed: int = 1, stdout: Writer | None = None) -> Ge
         counts: dict[str, int] = {}
         for assignment in assignments:
             counts[assignment.role] = counts.get(assignment.role, 0) + 1
+
+        calendar = generate_calendar(
+            scale.calendar, rng, prefix=scale.name, sites=sites, roles=roles, log=log
+        )
         audit_record(
             actor=None,
             action="demo.organisation.generated",
             target=root,
-            changes={"scale": scale.name, "seed": seed, "people": scale.people, "roles": counts},
+            changes={
+                "scale": scale.name,
+                "seed": seed,
+                "people": scale.people,
+                "roles": counts,
+                "sessions": calendar.sessions,
+                "bookings": calendar.bookings,
+            },
         )
     return GenerateResult(
         scale=scale.name,
@@ -257,6 +270,8 @@ def generate(scale: Scale, *, seed: int = 1, stdout: Writer | None = None) -> Ge
         units=units,
         seconds=time.perf_counter() - started,
         roles=counts,
+        sessions=calendar.sessions,
+        bookings=calendar.bookings,
     )
 
 

@@ -1,4 +1,5 @@
-"""Loading the whole demo: the organisation, then its learning data, in one transaction."""
+"""Loading the whole demo in one transaction: the organisation, its learning data, then its
+training calendar (delivery)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ import random
 from django.db import transaction
 
 from cascade.core.models import Notification
+from cascade.demo.delivery import DeliverySummary, load_delivery
 from cascade.demo.learning import load_learning
 from cascade.demo.organisation import (
     DEMO_SEED,
+    ORG_NAME,
     DemoSummary,
     Writer,
     format_summary,
@@ -25,9 +28,11 @@ from cascade.demo.organisation import (
 def load_demo(stdout: Writer | None = None, *, learning: bool = True) -> DemoSummary:
     """Load (or complete) the demo organisation; a second run reads a little and writes nothing.
 
-    ``learning=False`` leaves out the programs and cohorts (tests of the organisation alone).
+    ``learning=False`` leaves out the programs and cohorts, and the training calendar that
+    needs them (tests of the organisation alone).
     """
     summary = DemoSummary()
+    delivery = DeliverySummary()
     with transaction.atomic():
         units = load_org_units(summary)
         specs = plan_people(random.Random(DEMO_SEED))
@@ -37,11 +42,23 @@ def load_demo(stdout: Writer | None = None, *, learning: bool = True) -> DemoSum
         load_notifications(people, summary)
         if learning:
             load_learning(random.Random(DEMO_SEED), summary)
-        if summary.changed:
+            delivery = load_delivery(random.Random(DEMO_SEED))
+        if summary.changed or delivery.changed:
             # Demo people are not real: their notifications stay in the app, none is emailed.
             Notification.objects.filter(email_status=Notification.EmailStatus.PENDING).update(
                 email_status=Notification.EmailStatus.NONE
             )
     if stdout is not None:
-        stdout.write(format_summary(summary))
+        stdout.write(_format(summary, delivery))
     return summary
+
+
+def _format(summary: DemoSummary, delivery: DeliverySummary) -> str:
+    """The organisation's summary, with a line for the training calendar when it was added."""
+    text = format_summary(summary)
+    if not delivery.changed:
+        return text
+    head, sign_in, rest = text.partition("Sign in at ")
+    if not summary.changed:
+        head = f"{ORG_NAME} was already loaded ({summary.people} people).\n"
+    return f"{head}{delivery.describe()}\n{sign_in}{rest}"

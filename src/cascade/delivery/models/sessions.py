@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -84,7 +84,9 @@ class Session(models.Model):
         _("free cancellation until (hours before the start)"), default=48
     )
     reminder_lead_hours = models.PositiveIntegerField(
-        _("reminder (hours before each part)"), default=24
+        _("reminder (hours before each part)"),
+        default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(336)],  # the reminder sweep's horizon
     )
     org_unit = models.ForeignKey(
         "people.OrgUnit",

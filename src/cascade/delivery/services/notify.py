@@ -34,13 +34,18 @@ def session_location(session: Session) -> str:
 def session_entries(
     session: Session, slots: list[TimeSlot], *, cancelled: bool = False, tentative: bool = False
 ) -> list[CalendarEntry]:
-    """The session's parts as calendar entries (all cancelled when ``cancelled``)."""
+    """The session's parts as calendar entries (all cancelled when ``cancelled``).
+
+    Cancelling one person's place raises SEQUENCE by one for them, because calendar clients
+    (Outlook in particular) ignore a cancellation that is not newer than the invitation.
+    """
     url = session_url(session.pk)
+    bump = 1 if cancelled and session.status != Session.Status.CANCELLED else 0
     location = session_location(session)
     return [
         CalendarEntry(
             uid=slot_uid(session.key, slot.pk),
-            sequence=session.sequence,
+            sequence=session.sequence + bump,
             starts_at=slot.starts_at,
             ends_at=slot.ends_at,
             title=session.title,

@@ -395,3 +395,21 @@ def test_courses_and_venues_pages(client, make_person, program_manager):
     assert client.get("/venues/").status_code == 404
     assert client.get("/courses/new/").status_code == 404
     assert "Sepsis recognition" in client.get("/courses/").content.decode()
+
+
+def test_a_scoped_program_manager_manages_only_their_units_sessions(client, program_manager):
+    from cascade.learning.tests.factories import scoped_program_manager
+    from cascade.people.tests.factories import OrgUnitFactory
+
+    north, south = OrgUnitFactory(name="North"), OrgUnitFactory(name="South")
+    theirs = make_session(program_manager, course=make_course(org_unit=north))
+    other = make_session(program_manager, course=make_course(org_unit=south), publish=False)
+    pm = scoped_program_manager(north)
+    client.force_login(pm)
+
+    assert client.get(f"/sessions/{theirs.pk}/edit/").status_code == 200
+    assert client.get(f"/sessions/{other.pk}/").status_code == 404  # a draft outside the scope
+    assert client.get(f"/sessions/{other.pk}/edit/").status_code == 404
+    assert client.post(f"/sessions/{other.pk}/open/").status_code == 404
+    other.refresh_from_db()
+    assert other.status == "draft"
