@@ -22,10 +22,10 @@ class NavItem:
 NAV: list[tuple[Any, str, tuple[str, ...]]] = [
     (_("Home"), "home:index", ()),
     (_("My learning"), "learning:my_programs", (Role.TRAINER, Role.LEARNER)),
-    (_("Sessions"), "delivery:sessions", ()),
-    (_("Courses"), "delivery:courses", (Role.PROGRAM_MANAGER, Role.MASTER_TRAINER, Role.TRAINER)),
     (_("Programs"), "learning:programs", (Role.PROGRAM_MANAGER, Role.MASTER_TRAINER)),
     (_("Cohorts"), "learning:cohorts", (Role.PROGRAM_MANAGER, Role.MASTER_TRAINER)),
+    (_("Sessions"), "delivery:sessions", ()),
+    (_("Courses"), "delivery:courses", (Role.PROGRAM_MANAGER, Role.MASTER_TRAINER, Role.TRAINER)),
     (_("To review"), "learning:review_queue", (Role.MASTER_TRAINER, Role.MANAGER)),
     (_("People"), "people:directory", (Role.PROGRAM_MANAGER,)),
     (_("Org units"), "people:org_units", (Role.PROGRAM_MANAGER,)),

@@ -53,11 +53,20 @@ def test_superuser_sees_every_section(client, make_person):
 
 
 NAV = {
-    "learner": ["Home", "My learning"],
-    "trainer": ["Home", "My learning"],
-    "master_trainer": ["Home", "Programs", "Cohorts", "To review"],
-    "manager": ["Home", "To review", "My team"],
-    "program_manager": ["Home", "Programs", "Cohorts", "People", "Org units", "Audit log"],
+    "learner": ["Home", "My learning", "Sessions"],
+    "trainer": ["Home", "My learning", "Sessions", "Courses"],
+    "master_trainer": ["Home", "Programs", "Cohorts", "Sessions", "Courses", "To review"],
+    "manager": ["Home", "Sessions", "To review", "My team"],
+    "program_manager": [
+        "Home",
+        "Programs",
+        "Cohorts",
+        "Sessions",
+        "Courses",
+        "People",
+        "Org units",
+        "Audit log",
+    ],
 }
 
 
@@ -74,6 +83,8 @@ def test_navigation_marks_the_current_area(make_person):
         "Home": False,
         "Programs": False,
         "Cohorts": False,
+        "Sessions": False,
+        "Courses": False,
         "People": True,
         "Org units": False,
         "Audit log": False,
