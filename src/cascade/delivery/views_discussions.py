@@ -201,20 +201,10 @@ def _thread_page(
     viewer = _viewer(request)
     posts = _post_views(thread, moderates=moderates)
     opening, rest = (posts[0], posts[1:]) if posts else (None, [])
-    answer = next(
-        (
-            v
-            for top in rest
-            for v in (top, *top.replies)
-            if thread.answer_id is not None and v.post.pk == thread.answer_id
-        ),
-        None,
-    )
+    every = [v for top in posts for v in (top, *top.replies)]
+    answer = next((v for v in every if v.post.pk == thread.answer_id), None)
     parent_pk = form["parent"].value() if form.is_bound else None
-    parent = next(
-        (v.post for top in posts for v in (top, *top.replies) if str(v.post.pk) == str(parent_pk)),
-        None,
-    )
+    parent = next((v.post for v in every if str(v.post.pk) == str(parent_pk)), None)
     place = selectors.thread_place(thread)
     return render(
         request,
@@ -224,6 +214,7 @@ def _thread_page(
             "place": _place_info(place, moderates=moderates),
             "opening": opening,
             "posts": rest,
+            "reply_count": len(every) - 1 if every else 0,
             "answer": answer,
             "form": form,
             "replying_to": parent,
