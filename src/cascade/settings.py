@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "cascade.people",
     "cascade.learning",
     "cascade.delivery",
+    "cascade.live",
     "cascade.home",
     "cascade.api",
     "cascade.demo",

@@ -25,9 +25,12 @@ from django.conf import settings
 from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_storage
 from django.core.management.base import CommandError
 from django.db import connection
+from django.db.models import Count, QuerySet
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
+from django.utils import timezone
 
+from cascade.delivery.models import Booking, Session, SessionStaff
 from cascade.learning.models import Cohort, Enrolment
 from cascade.people.models import Person, Role, RoleAssignment
 
@@ -43,6 +46,7 @@ DEMO_EMAILS: dict[str, str] = {
     "learner": "learner@demo.example",
 }
 GENERATED_ORGS = ("large", "small")  # `generate --scale X` writes p000123@X.example
+LIVE_BOOKING = (Booking.Status.ENROLLED, Booking.Status.WAITLISTED, Booking.Status.PENDING)
 ROLES = tuple(DEMO_EMAILS)
 
 
@@ -95,23 +99,40 @@ def generated_people(org: str) -> dict[str, Person]:
 
     The program manager is one with the whole organisation in scope, so her pages count
     everyone; the candidate is simply a second trainer (candidacy has no data of its own yet).
+    Where the organisation has a training calendar, the learner is the one with the most
+    sessions ahead and the trainer the one teaching the most (their own session lists are the
+    costlier kind); otherwise they are the first of their role.
     """
 
-    def holders(role: str, **extra: Any) -> list[int]:
-        return list(
-            RoleAssignment.objects.filter(
-                role=role, person__email__endswith=f"@{org}.example", **extra
-            )
-            .order_by("person_id")
-            .values_list("person_id", flat=True)[:2]
-        )
+    def holders(role: str, **extra: Any) -> QuerySet[RoleAssignment]:
+        return RoleAssignment.objects.filter(
+            role=role, person__email__endswith=f"@{org}.example", **extra
+        ).order_by("person_id")
 
+    def first(role: str, **extra: Any) -> list[int]:
+        return list(holders(role, **extra).values_list("person_id", flat=True)[:2])
+
+    now = timezone.now()
+    busiest_learner = _busiest(
+        Booking.objects.filter(
+            person__in=holders(Role.LEARNER).values("person_id"),
+            status__in=LIVE_BOOKING,
+            session__ends_at__gte=now,
+        )
+    )
+    busiest_trainer = _busiest(
+        SessionStaff.objects.filter(
+            person__in=holders(Role.TRAINER).values("person_id"), session__ends_at__gte=now
+        )
+    )
+    trainers = first(Role.TRAINER)
+    trainer = [busiest_trainer] if busiest_trainer else trainers[:1]
     ids = {
-        "program_manager": holders(Role.PROGRAM_MANAGER, org_unit__isnull=True)[:1],
-        "master_trainer": holders(Role.MASTER_TRAINER)[:1],
-        "trainer": holders(Role.TRAINER)[:1],
-        "candidate": holders(Role.TRAINER)[1:2],
-        "learner": holders(Role.LEARNER)[:1],
+        "program_manager": first(Role.PROGRAM_MANAGER, org_unit__isnull=True)[:1],
+        "master_trainer": first(Role.MASTER_TRAINER)[:1],
+        "trainer": trainer,
+        "candidate": [t for t in trainers if t not in trainer][:1],
+        "learner": [busiest_learner] if busiest_learner else first(Role.LEARNER)[:1],
     }
     if not all(ids.values()):
         raise CommandError(
@@ -122,8 +143,33 @@ def generated_people(org: str) -> dict[str, Person]:
     return {key: people[i[0]] for key, i in ids.items()}
 
 
-def pages_for(people: dict[str, Person]) -> list[Page]:
-    """Home for every role; the program manager's directory, a profile and the audit log.
+def _busiest(rows: QuerySet[Booking] | QuerySet[SessionStaff]) -> int | None:
+    """The person with the most of ``rows`` (the lowest id among equals), if any."""
+    top = rows.values("person_id").annotate(n=Count("id")).order_by("-n", "person_id").first()
+    return top["person_id"] if top else None
+
+
+def session_to_show(org: str) -> int | None:
+    """An upcoming open session of a course with the most people enrolled, among those taught
+    by the organisation's trainers (the demo logins for the demo): the costlier session page."""
+    domain = f"@{org}.example"  # the demo logins are @demo.example too
+    staff = SessionStaff.objects.filter(person__email__endswith=domain)
+    return (
+        Session.objects.filter(
+            status=Session.Status.OPEN,
+            starts_at__gt=timezone.now(),
+            course__isnull=False,
+            pk__in=staff.values("session_id"),
+        )
+        .order_by("-enrolled_count", "starts_at", "pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def pages_for(people: dict[str, Person], org: str = "demo") -> list[Page]:
+    """Home for every role; the program manager's directory, a profile and the audit log; the
+    learning pages; the session finder and each person's own sessions; a session's page.
 
     The profile is the learner's manager's: a person with reports, the costlier kind.
     """
@@ -145,6 +191,15 @@ def pages_for(people: dict[str, Person]) -> list[Page]:
         pages.append(Page("cohort_dashboard", "master_trainer", f"/cohorts/{cohort.pk}/"))
         if Enrolment.objects.filter(cohort=cohort, person=people["candidate"]).exists():
             pages.append(Page("my_path", "candidate", f"/learn/{cohort.pk}/"))
+    pages += [
+        Page("sessions", "program_manager", "/sessions/"),
+        Page("sessions", "learner", "/sessions/"),
+        Page("my_sessions", "learner", "/sessions/mine/"),
+        Page("my_sessions", "trainer", "/sessions/mine/"),
+    ]
+    session = session_to_show(org)
+    if session is not None:
+        pages.append(Page("session", "program_manager", f"/sessions/{session}/"))
     return pages
 
 
@@ -218,7 +273,7 @@ def measure(*, org: str, iterations: int, warmup: int, stderr: Writer | None) ->
                 clients["program_manager"], BASELINE_PATH, iterations=iterations, warmup=warmup
             )
             baseline = statistics.median(baseline_timings)
-            for page in pages_for(people):
+            for page in pages_for(people, org):
                 timings, queries = time_page(
                     clients[page.role], page.path, iterations=iterations, warmup=warmup
                 )

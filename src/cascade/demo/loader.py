@@ -49,11 +49,11 @@ def load_demo(stdout: Writer | None = None, *, learning: bool = True) -> DemoSum
                 email_status=Notification.EmailStatus.NONE
             )
     if stdout is not None:
-        stdout.write(_format(summary, delivery))
+        stdout.write(summary_text(summary, delivery))
     return summary
 
 
-def _format(summary: DemoSummary, delivery: DeliverySummary) -> str:
+def summary_text(summary: DemoSummary, delivery: DeliverySummary) -> str:
     """The organisation's summary, with a line for the training calendar when it was added."""
     text = format_summary(summary)
     if not delivery.changed:

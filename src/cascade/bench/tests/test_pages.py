@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from io import StringIO
 
 import pytest
@@ -11,8 +12,18 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from cascade.people.models import Person
+from cascade.bench.pages import (
+    LIVE_BOOKING,
+    Page,
+    demo_people,
+    generated_people,
+    pages_for,
+    session_to_show,
+)
+from cascade.delivery.models import Booking, Session, SessionStaff
+from cascade.people.models import Person, Role
 
 pytestmark = pytest.mark.django_db
 
@@ -41,6 +52,11 @@ def test_bench_pages_prints_one_json_line_per_page_and_role() -> None:
         ("review_queue", "master_trainer"),
         ("cohort_dashboard", "master_trainer"),
         ("my_path", "candidate"),
+        ("sessions", "program_manager"),
+        ("sessions", "learner"),
+        ("my_sessions", "learner"),
+        ("my_sessions", "trainer"),
+        ("session", "program_manager"),
     ]
     for row in lines:
         assert set(row) == KEYS
@@ -71,10 +87,47 @@ def test_bench_pages_on_a_generated_org_signs_in_its_own_people() -> None:
     )
 
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
-    assert len(lines) == 12  # no cohort coached by the generated master trainer
+    assert len(lines) == 17  # no cohort coached by the generated master trainer
     assert lines[0]["page"] == "home"
     assert lines[0]["role"] == "program_manager"
     assert all(set(row) == KEYS for row in lines)
+
+
+def test_the_session_page_measured_is_the_fullest_upcoming_one() -> None:
+    # Given the demo, whose full session (twelve places, three waiting) a demo login leads
+    call_command("demo", stdout=StringIO())
+
+    pk = session_to_show("demo")
+    pages = pages_for(demo_people(), "demo")
+
+    session = Session.objects.get(pk=pk)
+    assert session.title == "De-escalating Conflict: Northbridge General"
+    assert (session.enrolled_count, session.capacity) == (12, 12)
+    assert pages[-1] == Page("session", "program_manager", f"/sessions/{pk}/")
+
+
+def test_generated_learner_and_trainer_are_the_busiest() -> None:
+    call_command("generate", "--scale", "small", stdout=StringIO())
+    now = timezone.now()
+
+    people = generated_people("small")
+
+    booked = Counter(
+        Booking.objects.filter(
+            status__in=LIVE_BOOKING,
+            session__ends_at__gte=now,
+            person__role_assignments__role=Role.LEARNER,
+        ).values_list("person_id", flat=True)
+    )
+    teaching = Counter(
+        SessionStaff.objects.filter(
+            session__ends_at__gte=now, person__role_assignments__role=Role.TRAINER
+        ).values_list("person_id", flat=True)
+    )
+    assert booked[people["learner"].pk] == max(booked.values()) > 1
+    assert teaching[people["trainer"].pk] == max(teaching.values()) > 1
+    assert people["candidate"].pk != people["trainer"].pk
+    assert people["candidate"].has_role(Role.TRAINER)
 
 
 def test_bench_leaves_no_sessions_behind() -> None:
@@ -94,7 +147,7 @@ def _queries(client: Client, path: str) -> int:
     return len(queries.captured_queries)
 
 
-@pytest.mark.parametrize("path", ["/", "/people/", "/audit/"])
+@pytest.mark.parametrize("path", ["/", "/people/", "/audit/", "/sessions/"])
 def test_program_manager_pages_do_not_query_more_with_more_data(path: str) -> None:
     # Given the demo organisation and its program manager (whole organisation in scope)
     call_command("demo", stdout=StringIO())
@@ -107,4 +160,26 @@ def test_program_manager_pages_do_not_query_more_with_more_data(path: str) -> No
 
     # Then the page makes exactly as many queries as before
     assert _queries(client, path) == on_demo
-    assert on_demo <= 12
+    assert on_demo <= 13  # the home page: 12, and its upcoming sessions since delivery
+
+
+@pytest.mark.parametrize(
+    ("email", "path"),
+    [
+        ("learner@demo.example", "/sessions/"),
+        ("learner@demo.example", "/sessions/mine/"),
+        ("trainer@demo.example", "/sessions/mine/"),
+    ],
+)
+def test_session_lists_do_not_query_more_with_more_sessions(email: str, path: str) -> None:
+    # Given the demo's fourteen sessions
+    call_command("demo", stdout=StringIO())
+    client = Client()
+    client.force_login(Person.objects.get(email=email))
+    on_demo = _queries(client, path)
+
+    # When 200 more sessions and 4,000 bookings arrive
+    call_command("generate", "--scale", "small", stdout=StringIO())
+
+    # Then the page makes exactly as many queries as before
+    assert _queries(client, path) == on_demo

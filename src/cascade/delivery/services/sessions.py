@@ -281,7 +281,10 @@ def session_create(
 
 
 def _lock(session: Session) -> Session:
-    return Session.objects.select_for_update().select_related("venue").get(pk=session.pk)
+    # ``of``: PostgreSQL refuses FOR UPDATE on the nullable side of the venue outer join.
+    return (
+        Session.objects.select_for_update(of=("self",)).select_related("venue").get(pk=session.pk)
+    )
 
 
 @transaction.atomic

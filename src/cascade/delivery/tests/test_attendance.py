@@ -80,11 +80,12 @@ def test_check_in_with_code_only_while_running(program_manager, make_person):
         booking = services.check_in(session=session, person=person, code=session.check_in_code)
     assert booking.attendance == "present"
 
-    with time_machine.travel(session.ends_at + timedelta(minutes=1)):
-        with pytest.raises(ApplicationError) as exc:
-            services.check_in(
-                session=session, person=_b_person(session, person), code=session.check_in_code
-            )
+    other = _b_person(session, person)
+    with (
+        time_machine.travel(session.ends_at + timedelta(minutes=1)),
+        pytest.raises(ApplicationError) as exc,
+    ):
+        services.check_in(session=session, person=other, code=session.check_in_code)
     assert exc.value.code == "check_in_closed"
 
 

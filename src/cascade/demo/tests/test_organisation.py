@@ -11,6 +11,17 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from cascade.core.models import AuditEntry, Notification
+from cascade.delivery.models import (
+    Booking,
+    Course,
+    Post,
+    Session,
+    SessionStaff,
+    Subscription,
+    Thread,
+    TimeSlot,
+    Venue,
+)
 from cascade.demo.loader import load_demo
 from cascade.demo.organisation import (
     DEMO_LOGINS,
@@ -58,6 +69,15 @@ def _counts() -> dict[str, int]:
         "reflections": ReflectionEntry.objects.count(),
         "meetings": MentoringLog.objects.count(),
         "evidence": EvidenceFile.objects.count(),
+        "courses": Course.objects.count(),
+        "venues": Venue.objects.count(),
+        "sessions": Session.objects.count(),
+        "slots": TimeSlot.objects.count(),
+        "staff": SessionStaff.objects.count(),
+        "bookings": Booking.objects.count(),
+        "threads": Thread.objects.count(),
+        "posts": Post.objects.count(),
+        "subscriptions": Subscription.objects.count(),
     }
 
 
@@ -150,6 +170,8 @@ def test_running_the_demo_twice_changes_nothing() -> None:
     assert (second.programs_created, second.cohorts_created) == (0, 0)
     assert before["cohorts"] == 3
     assert before["progress"] > 200
+    assert (before["sessions"], before["threads"]) == (14, 3)
+    assert before["bookings"] > 150
     assert _counts() == before
     writes = [
         q["sql"]
@@ -180,6 +202,7 @@ def test_demo_command_prints_one_login_per_role() -> None:
 
     text = out.getvalue()
     assert "150 people added now" in text
+    assert "Training calendar: 14 sessions with 167 bookings, 5 courses, 3 venues" in text
     assert "already loaded (150 people); nothing changed." in text
     assert "http://127.0.0.1:8000/" in text
     for label, email in [
