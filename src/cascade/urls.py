@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("cascade.people.urls")),
     path("", include("cascade.learning.urls")),
     path("", include("cascade.delivery.urls")),
+    path("", include("cascade.live.urls")),
     path("api/v1/", api.urls),
     path("ops/admin/", admin.site.urls),
 ]
