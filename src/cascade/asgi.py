@@ -24,7 +24,6 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from cascade.live.routing import websocket_urlpatterns  # noqa: E402
 
 
-
 def build_application(http: object | None = None) -> ProtocolTypeRouter:
     """HTTP to Django, WebSockets to the live room (tests build one with fresh settings)."""
     return ProtocolTypeRouter(

@@ -29,6 +29,16 @@ def test_openapi_schema_lists_every_endpoint(client, db):
         "/api/v1/attempts/{attempt_id}": ["get"],
         "/api/v1/attempts/{attempt_id}/responses": ["put"],
         "/api/v1/attempts/{attempt_id}/submit": ["post"],
+        "/api/v1/courses": ["get", "post"],
+        "/api/v1/courses/{course_id}": ["get", "patch"],
+        "/api/v1/sessions": ["get", "post"],
+        "/api/v1/sessions/{session_id}": ["get"],
+        "/api/v1/sessions/{session_id}/open": ["post"],
+        "/api/v1/sessions/{session_id}/cancel": ["post"],
+        "/api/v1/sessions/{session_id}/enrolments": ["get", "post"],
+        "/api/v1/sessions/{session_id}/attendance": ["get", "put"],
+        "/api/v1/sessions/{session_id}/check-in": ["post"],
+        "/api/v1/session-enrolments/{booking_id}/cancel": ["post"],
     }
     assert sorted(schema["components"]["securitySchemes"]) == ["SessionAuth", "TokenAuth"]
 

@@ -69,7 +69,7 @@ def test_a_learner_asks_the_trainer_and_the_trainer_answers(
     # then the thread shows the question with the mention linked
     assert page.get_by_text("Your thread is started.").is_visible()
     assert page.get_by_role("heading", name="Which room are we in?", level=1).is_visible()
-    assert page.get_by_role("link", name="@tara.trainer").is_visible()
+    assert page.locator("strong.mention", has_text="@tara.trainer").is_visible()
     _look(page, axe_check, screenshot, "discussions-thread-asked")
 
     # and the list of people one can mention works as a page of its own (no script needed)

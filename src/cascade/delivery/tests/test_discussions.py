@@ -703,8 +703,7 @@ def test_a_mentioned_member_is_told_and_follows_and_the_mention_shows(client, wo
     assert world.thread.subscriptions.filter(person=world.trainer).exists()
     page = html(client.get(thread_url(world.thread)))
     assert (
-        '<strong class="mention" title="Tara Trainer">'
-        "@tara.trainer</strong> can you tell us?"
+        '<strong class="mention" title="Tara Trainer">@tara.trainer</strong> can you tell us?'
     ) in page
 
 
