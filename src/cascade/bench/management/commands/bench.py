@@ -13,7 +13,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from cascade.bench import cohort, enrol, pages
+from cascade.bench import coach, cohort, enrol, pages
 
 
 @dataclass(frozen=True)
@@ -27,11 +27,12 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "pages": Subcommand(pages.HELP, pages.add_arguments, pages.run),
     "cohort": Subcommand(cohort.HELP, cohort.add_arguments, cohort.run),
     "enrol": Subcommand(enrol.HELP, enrol.add_arguments, enrol.run),
+    "coach": Subcommand(coach.HELP, coach.add_arguments, coach.run),
 }
 
 
 class Command(BaseCommand):
-    help = "Measure Cascade's performance: `bench pages`, `bench cohort`, `bench enrol`."
+    help = "Measure Cascade's performance: `bench pages`, `bench cohort`, `bench enrol`, `bench coach`."
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="subcommand", required=True, metavar="SUBCOMMAND")
