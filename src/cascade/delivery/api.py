@@ -88,11 +88,7 @@ def _visible_course(viewer: Person, pk: int) -> Course:
 
 def _with_guide(viewer: Person, course: Course) -> Course:
     """Mark the course so its facilitator guide is shown: to its planners and trainers only."""
-    course.show_guide = rules.can_manage_course(viewer, course) or (  # type: ignore[attr-defined]
-        SessionStaff.objects.filter(
-            session__course=course, person=viewer, status__in=_STAFFING
-        ).exists()
-    )
+    course.show_guide = rules.can_see_trainer_material(viewer, course)  # type: ignore[attr-defined]
     return course
 
 

@@ -12,6 +12,7 @@ from cascade.people.models import OrgUnit, Person, Role
 from cascade.people.rules import managed_unit_paths
 
 LIVE_BOOKING = (Booking.Status.ENROLLED, Booking.Status.WAITLISTED, Booking.Status.PENDING)
+_STAFFING = (SessionStaff.Status.ASSIGNED, SessionStaff.Status.ACCEPTED)
 
 
 def _pm_covers(viewer: Person, unit: OrgUnit | None) -> bool:
@@ -46,6 +47,17 @@ def can_manage_course(viewer: Person, course: Course) -> bool:
     return _pm_covers(viewer, course.org_unit)
 
 
+def can_see_trainer_material(viewer: Person, course: Course) -> bool:
+    """The facilitator guide and trainers-only files: the course's planners and the people who
+    teach (or are assigned to teach) one of its sessions."""
+    return (
+        can_manage_course(viewer, course)
+        or SessionStaff.objects.filter(
+            session__course=course, person=viewer, status__in=_STAFFING
+        ).exists()
+    )
+
+
 def courses_manageable(viewer: Person) -> QuerySet[Course]:
     return Course.objects.filter(_pm_scope_q(viewer))
 
@@ -72,9 +84,6 @@ def is_staff(viewer: Person, session: Session) -> bool:
     return SessionStaff.objects.filter(
         session=session, person=viewer, status__in=_STAFFING
     ).exists()
-
-
-_STAFFING = (SessionStaff.Status.ASSIGNED, SessionStaff.Status.ACCEPTED)
 
 
 def can_see_roster(viewer: Person, session: Session) -> bool:

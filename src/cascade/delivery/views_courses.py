@@ -18,7 +18,7 @@ from cascade.core.markdown import render_markdown
 from cascade.core.uploads import download_response
 from cascade.delivery import access, rules
 from cascade.delivery.forms_courses import CourseForm, MaterialForm, VenueForm
-from cascade.delivery.models import Course, CourseMaterial, Session, SessionStaff, Venue
+from cascade.delivery.models import Course, CourseMaterial, Session, Venue
 from cascade.delivery.services import courses as services
 from cascade.people.models import OrgUnit, Person
 from cascade.people.rules import managed_unit_paths
@@ -76,9 +76,7 @@ def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = _viewer(request)
     course = access.course_visible(viewer, pk)
     can_manage = rules.can_manage_course(viewer, course)
-    delivers = (
-        can_manage or SessionStaff.objects.filter(session__course=course, person=viewer).exists()
-    )
+    delivers = rules.can_see_trainer_material(viewer, course)
     form = MaterialForm() if can_manage else None
     if request.method == "POST":
         if not can_manage:
@@ -133,10 +131,7 @@ def material_download(request: HttpRequest, pk: int, material_pk: int) -> FileRe
     material = CourseMaterial.objects.filter(pk=material_pk, course=course).first()
     if material is None:
         raise Http404
-    if material.for_trainers and not (
-        rules.can_manage_course(viewer, course)
-        or SessionStaff.objects.filter(session__course=course, person=viewer).exists()
-    ):
+    if material.for_trainers and not rules.can_see_trainer_material(viewer, course):
         raise Http404
     return download_response(
         material.file, filename=material.original_name, content_type=material.content_type

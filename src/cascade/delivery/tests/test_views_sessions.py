@@ -413,3 +413,41 @@ def test_a_scoped_program_manager_manages_only_their_units_sessions(client, prog
     assert client.post(f"/sessions/{other.pk}/open/").status_code == 404
     other.refresh_from_db()
     assert other.status == "draft"
+
+
+def test_facilitator_guide_and_trainer_files_only_for_those_who_deliver(
+    client, make_person, program_manager
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    course = make_course(facilitator_guide="Open with a **story** about a fall.")
+    session = make_session(program_manager, course=course)
+    trainer = make_person(Role.TRAINER)
+    staff_assign(session=session, person=trainer, role="lead", actor=program_manager)
+    client.force_login(program_manager)
+    client.post(
+        f"/courses/{course.pk}/",
+        {"title": "Notes", "file": SimpleUploadedFile("notes.txt", b"hello"), "for_trainers": "on"},
+    )
+    material = course.materials.get()
+    learner = make_person(Role.LEARNER)
+    session_enrol(session=session, person=learner, actor=learner)
+
+    client.force_login(learner)
+    page = client.get(f"/courses/{course.pk}/").content.decode()
+    assert "a <strong>story</strong>" not in page
+    assert "Notes" not in page
+    assert client.get(f"/courses/{course.pk}/materials/{material.pk}/").status_code == 404
+    assert (
+        client.post(
+            f"/courses/{course.pk}/", {"title": "x", "file": SimpleUploadedFile("x.txt", b"x")}
+        ).status_code
+        == 404
+    )
+
+    client.force_login(trainer)
+    page = client.get(f"/courses/{course.pk}/").content.decode()
+    assert "a <strong>story</strong>" in page
+    download = client.get(f"/courses/{course.pk}/materials/{material.pk}/")
+    assert download.status_code == 200
+    assert download["X-Content-Type-Options"] == "nosniff"
