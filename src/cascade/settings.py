@@ -112,6 +112,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+    # Tests use a file, not Django's shared-cache in-memory database: there, writers from two
+    # threads fail at once with "database table is locked" (no busy timeout), and the live
+    # room's browser tests and the concurrency tests write from several threads.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 else:
     # Under ASGI every request runs in a thread of its own with a connection of its own, so
     # persistent connections pile up (Django's docs: turn them off under ASGI) and 200 requests

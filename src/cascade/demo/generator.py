@@ -8,7 +8,9 @@ foreign key points at a saved row), in one transaction: a failed run leaves noth
 
 The shared password is hashed once and the same hash string given to every row. Emails are
 ``p000123@<scale>.example``; the root unit's code marks the org as present, so a second run says
-so and writes nothing.
+so and writes nothing. The organisation's training calendar (courses, venues, a year of
+sessions and their bookings) is written in the same transaction by
+:mod:`cascade.demo.generator_calendar`.
 """
 
 from __future__ import annotations

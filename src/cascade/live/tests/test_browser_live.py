@@ -55,10 +55,17 @@ def test_questions_and_votes_reach_the_trainer_live(
     bruno.locator("[data-question]").filter(has_text="How long").get_by_text("Answered").wait_for()
     screenshot(host, "live-host-questions")
 
+    # Text is shown as typed, never run as markup.
+    bruno.get_by_label("Your question").fill('<img src=x onerror="document.title=1"> <b>bold?</b>')
+    bruno.get_by_role("button", name="Ask").click()
+    host.get_by_text('<img src=x onerror="document.title=1"> <b>bold?</b>').wait_for()
+    assert host.locator("#questions img").count() == 0
+    assert host.title() != "1"
+
     # A screen that reconnects catches up: a fresh page load shows the same state.
     chen = _open(browser, sign_in, asgi_server, run.learners[2].email, f"/live/{pk}/", PHONE)
-    chen.locator("[data-question]").first.wait_for()
-    assert chen.locator("[data-question]").count() == 1
+    chen.locator("[data-question]").nth(1).wait_for()
+    assert chen.locator("[data-question]").count() == 2
 
 
 def test_a_poll_is_answered_and_results_appear_live(

@@ -283,3 +283,37 @@ def test_snapshot_query_count_does_not_grow(program_manager):
         with CaptureQueriesContext(connection) as many:
             selectors.snapshot(run.room, run.trainer, host=True)
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_tabs_voting_at_once_count_once(program_manager):
+    """Eight threads (tabs) vote for one question at the same moment as one person."""
+    import threading
+
+    from django.db import connections
+
+    run = running_room(program_manager)
+    with during(run):
+        question = services.question_ask(
+            room=run.room, person=run.learners[0], text="Twice?", anonymous=False
+        )
+        voter = run.learners[1]
+        barrier = threading.Barrier(8)
+        results: list[bool] = []
+
+        def tab() -> None:
+            try:
+                barrier.wait()
+                results.append(services.question_vote(question=question, person=voter))
+            finally:
+                connections.close_all()
+
+        threads = [threading.Thread(target=tab) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    question.refresh_from_db()
+    assert results.count(True) == 1
+    assert question.vote_count == 1
+    assert QuestionVote.objects.filter(question=question).count() == 1
