@@ -24,7 +24,7 @@ from cascade.core.errors import ApplicationError
 from cascade.core.services import audit_record
 from cascade.delivery.models import Booking, Session, SessionStaff
 from cascade.delivery.services import notify
-from cascade.delivery.services.reminders import reminders_schedule
+from cascade.delivery.tasks import reminders_schedule
 from cascade.learning.models import Enrolment
 from cascade.people.models import Person
 
@@ -227,7 +227,7 @@ def _after_booking(
     booking.session = session
     notify.booking_changed(booking, previous=previous)
     if booking.status == Booking.Status.ENROLLED:
-        reminders_schedule(session)
+        reminders_schedule(session, only_if_due=True)
 
 
 def cancel_is_late(session: Session, *, now: datetime | None = None) -> bool:

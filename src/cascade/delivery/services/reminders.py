@@ -2,17 +2,16 @@
 
 The sweep :func:`reminders_send` is what sends; it is safe to run any number of times because
 each reminder has a dedupe key made of the part and its start time (a moved part earns a new
-reminder, a repeated run none). :func:`reminders_schedule` asks the task worker to run the sweep
-when a part's reminder falls due; ``python -m cascade reminders`` runs it from cron as well.
+reminder, a repeated run none). ``delivery.tasks.reminders_schedule`` asks the task worker to
+run the sweep when a part's reminder falls due; ``python -m cascade reminders`` runs it from cron
+as well.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any
 
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -76,24 +75,3 @@ def reminders_send(*, now: datetime | None = None, session_id: int | None = None
             )
             sent += 1
     return sent
-
-
-def reminders_schedule(session: Session) -> None:
-    """Ask the worker to run the sweep for this session when each part's reminder is due."""
-    from cascade.delivery.tasks import session_reminders_send
-
-    if session.status != Session.Status.OPEN:
-        return
-    now = timezone.now()
-    for slot in session.slots.filter(cancelled=False, starts_at__gt=now):
-        due = slot.starts_at - timedelta(hours=session.reminder_lead_hours)
-        transaction.on_commit(partial(_enqueue, session_reminders_send, session.pk, due, now))
-
-
-def _enqueue(task: object, session_id: int, due: datetime, now: datetime) -> None:
-    backend = task.get_backend()  # type: ignore[attr-defined]
-    if due <= now or not backend.supports_defer:
-        # Already due (or a backend that runs things at once): sweep now.
-        task.enqueue(session_id)  # type: ignore[attr-defined]
-    else:
-        task.using(run_after=due).enqueue(session_id)  # type: ignore[attr-defined]

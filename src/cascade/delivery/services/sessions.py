@@ -32,7 +32,7 @@ from cascade.delivery.models import (
     Venue,
 )
 from cascade.delivery.services import notify
-from cascade.delivery.services.reminders import reminders_schedule
+from cascade.delivery.tasks import reminders_schedule
 from cascade.learning.models import Cohort, Step, StepKind
 from cascade.people.models import Person
 

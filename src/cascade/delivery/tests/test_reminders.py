@@ -18,7 +18,7 @@ from cascade.delivery.services import enrolment
 from cascade.delivery.services import sessions as session_services
 from cascade.delivery.services.reminders import reminders_send
 from cascade.delivery.services.sessions import SessionDetails
-from cascade.delivery.tests.factories import make_session
+from cascade.delivery.tests.factories import in_days, make_session
 from cascade.people.models import Role
 
 pytestmark = pytest.mark.django_db(transaction=False)
@@ -181,3 +181,28 @@ def test_the_command_says_how_many_were_sent(world):
 
     assert out.getvalue() == "Sent 3 reminders.\nSent 0 reminders.\n"
     assert len(reminded()) == 3
+
+
+def test_opening_a_session_defers_one_sweep_per_part_and_enrolling_adds_none(
+    settings, program_manager, make_person, django_capture_on_commit_callbacks
+):
+    """With the database task backend (as `serve` runs it), the worker is asked to sweep when
+    each part's reminder falls due; enrolling weeks ahead queues nothing more."""
+    from datetime import timedelta as td
+
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    start = in_days(10)
+    with django_capture_on_commit_callbacks(execute=True):
+        session = make_session(
+            program_manager,
+            slots=[(start, start + td(hours=3)), (start + td(days=1), start + td(days=1, hours=3))],
+            reminder_lead_hours=24,
+        )
+    sweeps = DBTaskResult.objects.filter(task_path="cascade.delivery.tasks.session_reminders_send")
+    assert sorted(r.run_after for r in sweeps) == [start - td(hours=24), start]
+    learner = make_person(Role.LEARNER)
+    with django_capture_on_commit_callbacks(execute=True):
+        enrolment.session_enrol(session=session, person=learner, actor=learner)
+    assert sweeps.count() == 2
