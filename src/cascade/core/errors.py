@@ -60,14 +60,18 @@ def problem(
     return body
 
 
-def clean_or_raise(instance: Any, *, exclude: list[str] | None = None) -> None:
+def clean_or_raise(
+    instance: Any, *, exclude: list[str] | None = None, constraints: bool = True
+) -> None:
     """``full_clean`` that speaks the domain's language: a Django ValidationError becomes an
     ApplicationError whose ``extra["errors"]`` maps fields to messages (forms put them in place).
+    ``constraints=False`` leaves unique constraints to the database, for callers that turn the
+    IntegrityError into a message of their own.
     """
     from django.core.exceptions import ValidationError
 
     try:
-        instance.full_clean(exclude=exclude)
+        instance.full_clean(exclude=exclude, validate_constraints=constraints)
     except ValidationError as exc:
         errors = exc.message_dict
         first = next(iter(errors.values()))[0]
