@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "cascade.learning",
     "cascade.delivery",
     "cascade.live",
+    "cascade.certification",
     "cascade.home",
     "cascade.api",
     "cascade.demo",
