@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("cascade.learning.urls")),
     path("", include("cascade.delivery.urls")),
     path("", include("cascade.live.urls")),
+    path("", include("cascade.certification.urls")),
     path("api/v1/", api.urls),
     path("ops/admin/", admin.site.urls),
 ]

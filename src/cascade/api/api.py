@@ -11,6 +11,7 @@ from ninja import NinjaAPI
 
 from cascade.api.auth import session_auth, token_auth
 from cascade.api.errors import install_problem_handlers
+from cascade.certification.api import frameworks_router, rubrics_router
 from cascade.delivery.api import bookings_router, courses_router, sessions_router
 from cascade.learning.api import (
     attempts_router,
@@ -46,3 +47,5 @@ api.add_router("/attempts", attempts_router)
 api.add_router("/courses", courses_router)
 api.add_router("/sessions", sessions_router)
 api.add_router("/session-enrolments", bookings_router)
+api.add_router("/frameworks", frameworks_router)
+api.add_router("/rubrics", rubrics_router)

@@ -7,6 +7,7 @@ import random
 
 from django.db import transaction
 
+from cascade.certification import services as certification_services
 from cascade.core.models import Notification
 from cascade.demo.delivery import DeliverySummary, load_delivery
 from cascade.demo.learning import load_learning
@@ -28,8 +29,8 @@ from cascade.demo.organisation import (
 def load_demo(stdout: Writer | None = None, *, learning: bool = True) -> DemoSummary:
     """Load (or complete) the demo organisation; a second run reads a little and writes nothing.
 
-    ``learning=False`` leaves out the programs and cohorts, and the training calendar that
-    needs them (tests of the organisation alone).
+    ``learning=False`` leaves out the programs and cohorts, the training calendar that needs
+    them and the certification defaults (tests of the organisation alone).
     """
     summary = DemoSummary()
     delivery = DeliverySummary()
@@ -43,6 +44,8 @@ def load_demo(stdout: Writer | None = None, *, learning: bool = True) -> DemoSum
         if learning:
             load_learning(random.Random(DEMO_SEED), summary)
             delivery = load_delivery(random.Random(DEMO_SEED))
+            # The shipped framework and rubrics; left alone when already there (or edited).
+            certification_services.defaults_install()
         if summary.changed or delivery.changed:
             # Demo people are not real: their notifications stay in the app, none is emailed.
             Notification.objects.filter(email_status=Notification.EmailStatus.PENDING).update(

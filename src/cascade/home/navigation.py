@@ -26,6 +26,11 @@ NAV: list[tuple[Any, str, tuple[str, ...]]] = [
     (_("Cohorts"), "learning:cohorts", (Role.PROGRAM_MANAGER, Role.MASTER_TRAINER)),
     (_("Sessions"), "delivery:sessions", ()),
     (_("Courses"), "delivery:courses", (Role.PROGRAM_MANAGER, Role.MASTER_TRAINER, Role.TRAINER)),
+    (
+        _("Rubrics"),
+        "certification:rubrics",
+        (Role.PROGRAM_MANAGER, Role.MASTER_TRAINER, Role.TRAINER),
+    ),
     (_("To review"), "learning:review_queue", (Role.MASTER_TRAINER, Role.MANAGER)),
     (_("People"), "people:directory", (Role.PROGRAM_MANAGER,)),
     (_("Org units"), "people:org_units", (Role.PROGRAM_MANAGER,)),

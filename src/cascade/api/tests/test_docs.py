@@ -39,6 +39,10 @@ def test_openapi_schema_lists_every_endpoint(client, db):
         "/api/v1/sessions/{session_id}/attendance": ["get", "put"],
         "/api/v1/sessions/{session_id}/check-in": ["post"],
         "/api/v1/session-enrolments/{booking_id}/cancel": ["post"],
+        "/api/v1/frameworks": ["get"],
+        "/api/v1/frameworks/{slug}": ["get"],
+        "/api/v1/rubrics": ["get"],
+        "/api/v1/rubrics/{slug}": ["get"],
     }
     assert sorted(schema["components"]["securitySchemes"]) == ["SessionAuth", "TokenAuth"]
 

@@ -54,8 +54,16 @@ def test_superuser_sees_every_section(client, make_person):
 
 NAV = {
     "learner": ["Home", "My learning", "Sessions"],
-    "trainer": ["Home", "My learning", "Sessions", "Courses"],
-    "master_trainer": ["Home", "Programs", "Cohorts", "Sessions", "Courses", "To review"],
+    "trainer": ["Home", "My learning", "Sessions", "Courses", "Rubrics"],
+    "master_trainer": [
+        "Home",
+        "Programs",
+        "Cohorts",
+        "Sessions",
+        "Courses",
+        "Rubrics",
+        "To review",
+    ],
     "manager": ["Home", "Sessions", "To review", "My team"],
     "program_manager": [
         "Home",
@@ -63,6 +71,7 @@ NAV = {
         "Cohorts",
         "Sessions",
         "Courses",
+        "Rubrics",
         "People",
         "Org units",
         "Audit log",
@@ -85,6 +94,7 @@ def test_navigation_marks_the_current_area(make_person):
         "Cohorts": False,
         "Sessions": False,
         "Courses": False,
+        "Rubrics": False,
         "People": True,
         "Org units": False,
         "Audit log": False,

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from cascade.bench import coach, cohort, enrol, pages
+from cascade.bench import coach, cohort, enrol, live, pages
 
 
 @dataclass(frozen=True)
@@ -28,11 +28,15 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "cohort": Subcommand(cohort.HELP, cohort.add_arguments, cohort.run),
     "enrol": Subcommand(enrol.HELP, enrol.add_arguments, enrol.run),
     "coach": Subcommand(coach.HELP, coach.add_arguments, coach.run),
+    "live": Subcommand(live.HELP, live.add_arguments, live.run),
 }
 
 
 class Command(BaseCommand):
-    help = "Measure Cascade's performance: `bench pages`, `bench cohort`, `bench enrol`, `bench coach`."
+    help = (
+        "Measure Cascade's performance: `bench pages`, `bench cohort`, `bench enrol`, "
+        "`bench coach`, `bench live`."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="subcommand", required=True, metavar="SUBCOMMAND")

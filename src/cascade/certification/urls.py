@@ -1,0 +1,85 @@
+"""URLs of the certification area: competency frameworks and rubrics, read and edited as new
+versions."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from cascade.certification import views
+
+app_name = "certification"
+
+urlpatterns = [
+    # Frameworks
+    path("certification/frameworks/", views.framework_list, name="frameworks"),
+    path("certification/frameworks/<slug:slug>/", views.framework_detail, name="framework"),
+    path(
+        "certification/frameworks/<slug:slug>/new-version/",
+        views.framework_new_version,
+        name="framework_new_version",
+    ),
+    path(
+        "certification/frameworks/<slug:slug>/draft/",
+        views.framework_draft,
+        name="framework_draft",
+    ),
+    path(
+        "certification/frameworks/<slug:slug>/draft/details/",
+        views.framework_draft_update,
+        name="framework_draft_update",
+    ),
+    path(
+        "certification/frameworks/<slug:slug>/draft/competencies/",
+        views.competency_add,
+        name="competency_add",
+    ),
+    path(
+        "certification/frameworks/<slug:slug>/draft/competencies/<int:pk>/",
+        views.competency_edit,
+        name="competency_edit",
+    ),
+    path(
+        "certification/frameworks/<slug:slug>/draft/competencies/<int:pk>/remove/",
+        views.competency_remove,
+        name="competency_remove",
+    ),
+    path(
+        "certification/frameworks/<slug:slug>/draft/publish/",
+        views.framework_publish,
+        name="framework_publish",
+    ),
+    # Rubrics
+    path("certification/rubrics/", views.rubric_list, name="rubrics"),
+    path("certification/rubrics/<slug:slug>/", views.rubric_detail, name="rubric"),
+    path(
+        "certification/rubrics/<slug:slug>/new-version/",
+        views.rubric_new_version,
+        name="rubric_new_version",
+    ),
+    path("certification/rubrics/<slug:slug>/draft/", views.rubric_draft, name="rubric_draft"),
+    path(
+        "certification/rubrics/<slug:slug>/draft/rule/",
+        views.rubric_rule,
+        name="rubric_rule",
+    ),
+    path(
+        "certification/rubrics/<slug:slug>/draft/criteria/",
+        views.criterion_add,
+        name="criterion_add",
+    ),
+    path(
+        "certification/rubrics/<slug:slug>/draft/criteria/<int:pk>/",
+        views.criterion_edit,
+        name="criterion_edit",
+    ),
+    path(
+        "certification/rubrics/<slug:slug>/draft/criteria/<int:pk>/remove/",
+        views.criterion_remove,
+        name="criterion_remove",
+    ),
+    path(
+        "certification/rubrics/<slug:slug>/draft/publish/",
+        views.rubric_publish,
+        name="rubric_publish",
+    ),
+]
