@@ -18,7 +18,9 @@ class NavItem:
     active: bool
 
 
-# (label, url name, roles that see it; empty = everyone signed in)
+# (label, url name, roles that see it; empty = everyone signed in). The bar holds about ten
+# items at laptop width, so a program manager's org units and audit log are reached from the
+# People page (see SECTIONS), not the bar.
 NAV: list[tuple[Any, str, tuple[str, ...]]] = [
     (_("Home"), "home:index", ()),
     (_("My learning"), "learning:my_programs", (Role.TRAINER, Role.LEARNER)),
@@ -33,10 +35,11 @@ NAV: list[tuple[Any, str, tuple[str, ...]]] = [
     ),
     (_("To review"), "learning:review_queue", (Role.MASTER_TRAINER, Role.MANAGER)),
     (_("People"), "people:directory", (Role.PROGRAM_MANAGER,)),
-    (_("Org units"), "people:org_units", (Role.PROGRAM_MANAGER,)),
     (_("My team"), "people:team", (Role.MANAGER,)),
-    (_("Audit log"), "core:audit_log", (Role.PROGRAM_MANAGER,)),
 ]
+
+# Pages that belong to a bar item without having their own: being on them marks it current.
+SECTIONS: dict[str, tuple[str, ...]] = {"people:directory": ("people:org_units", "core:audit_log")}
 
 
 def nav_for(user: Any, path: str) -> list[NavItem]:
@@ -44,9 +47,8 @@ def nav_for(user: Any, path: str) -> list[NavItem]:
     for label, name, roles in NAV:
         if roles and not user.has_role(*roles):
             continue
-        if name == "core:audit_log" and not user.manages_whole_organisation:
-            continue
         url = reverse(name)
         active = path == url if url == "/" else path.startswith(url)
+        active = active or any(path.startswith(reverse(n)) for n in SECTIONS.get(name, ()))
         items.append(NavItem(label=str(label), url=url, active=active))
     return items
