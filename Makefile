@@ -29,8 +29,12 @@ lint: setup
 	$(BIN)/lint-imports --no-cache
 	$(CASCADE) makemigrations --check --dry-run -v1
 
+# Browser tests run in a pytest process of their own: Playwright's sync API keeps an event loop
+# running in the main thread for the rest of the session, where asyncio.run() and async_to_sync
+# (the benchmarks, the live room's tests) then refuse to run. Exit status 5 = nothing selected.
 pytest: setup
-	$(BIN)/pytest -n 2 --create-db $(PYTEST_ARGS)
+	$(BIN)/pytest -n 2 --create-db -m "not browser" $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	$(BIN)/pytest -n 2 --create-db -m browser $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 test: lint pytest
 
