@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from cascade.certification import defaults, services
 from cascade.certification.models import Rubric
@@ -30,13 +31,13 @@ def test_program_manager_publishes_a_new_rubric_version(
 
     # The list, then the rubric as a grid of criteria by level
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Rubrics").click()
-    assert page.get_by_role("heading", name="Rubrics", level=1).is_visible()
-    assert page.get_by_role("link", name="Virtual delivery add-on").is_visible()
+    expect(page.get_by_role("heading", name="Rubrics", level=1)).to_be_visible()
+    expect(page.get_by_role("link", name="Virtual delivery add-on")).to_be_visible()
     axe_check(page)
     screenshot(page, "rubrics-list")
 
     page.get_by_role("link", name="Teach-back observation").first.click()
-    assert page.get_by_role("heading", name="Teach-back observation").is_visible()
+    expect(page.get_by_role("heading", name="Teach-back observation")).to_be_visible()
     assert page.get_by_text(
         "Every criterion at 2 or above, critical ones at 3 or above, and a mean of 3.00 or above."
     ).first.is_visible()
@@ -46,14 +47,14 @@ def test_program_manager_publishes_a_new_rubric_version(
 
     # A new version: a draft copied from version 1
     page.get_by_role("button", name="Start a new version").click()
-    assert page.get_by_role("heading", name="Draft version 2").is_visible()
+    expect(page.get_by_role("heading", name="Draft version 2")).to_be_visible()
     assert page.get_by_text("People keep being assessed against the version they started with")
     axe_check(page)
     screenshot(page, "rubric-draft")
 
     page.get_by_label("Mean of all criteria at least").fill("2.75")
     page.get_by_role("button", name="Save the pass rule").click()
-    assert page.get_by_text("Pass rule saved.").is_visible()
+    expect(page.get_by_text("Pass rule saved.")).to_be_visible()
 
     r6 = Rubric.objects.get(slug=defaults.TEACH_BACK_SLUG, status="draft").criteria.get(code="R6")
     row = page.locator(f"#r-{r6.pk}")
@@ -62,7 +63,7 @@ def test_program_manager_publishes_a_new_rubric_version(
     axe_check(page)
     screenshot(page, "rubric-draft-criterion-open")
     row.get_by_role("button", name="Save R6").click()
-    assert page.get_by_text("R6 saved.").is_visible()
+    expect(page.get_by_text("R6 saved.")).to_be_visible()
 
     # On a phone, the draft's forms stack and fit the screen
     page.set_viewport_size(PHONE)
@@ -71,10 +72,10 @@ def test_program_manager_publishes_a_new_rubric_version(
     page.set_viewport_size(DESKTOP)
 
     page.get_by_role("button", name="Publish version 2").click()
-    assert page.get_by_text("Version 2 is published.").is_visible()
+    expect(page.get_by_text("Version 2 is published.")).to_be_visible()
     assert page.get_by_text("a mean of 2.75 or above").first.is_visible()
-    assert page.locator("#r-R6").get_by_text(NEW_ANCHOR).is_visible()
-    assert page.get_by_role("link", name="Version 1").is_visible()
+    expect(page.locator("#r-R6").get_by_text(NEW_ANCHOR)).to_be_visible()
+    expect(page.get_by_role("link", name="Version 1")).to_be_visible()
     axe_check(page)
     screenshot(page, "rubric-v2")
 
@@ -103,11 +104,11 @@ def test_trainer_reads_the_framework_on_desk_and_phone(
     for name, size in (("desktop", DESKTOP), ("phone", PHONE)):
         page.set_viewport_size(size)
         page.goto(live_server.url + reverse("certification:frameworks"))
-        assert page.get_by_role("link", name="Trainer competencies").is_visible()
+        expect(page.get_by_role("link", name="Trainer competencies")).to_be_visible()
         axe_check(page)
         screenshot(page, f"frameworks-list-{name}")
         page.get_by_role("link", name="Trainer competencies").click()
-        assert page.get_by_text("Foundational").first.is_visible()
+        expect(page.get_by_text("Foundational").first).to_be_visible()
         assert page.get_by_role("button", name="Start a new version").count() == 0
         assert _fits_the_screen(page)
         axe_check(page)
@@ -123,13 +124,13 @@ def test_program_manager_edits_a_framework_draft_on_a_phone(
     page.goto(live_server.url + reverse("certification:framework", args=[defaults.FRAMEWORK_SLUG]))
 
     page.get_by_role("button", name="Start a new version").click()
-    assert page.get_by_role("heading", name="Draft version 2").is_visible()
+    expect(page.get_by_role("heading", name="Draft version 2")).to_be_visible()
     add = page.locator("section", has=page.get_by_role("heading", name="Add a competency"))
     add.get_by_label("Code").fill("C01")
     add.get_by_label("Name").fill("Again")
     add.get_by_role("button", name="Add competency").click()
 
-    assert page.get_by_text("Another competency already has the code C01.").is_visible()
+    expect(page.get_by_text("Another competency already has the code C01.")).to_be_visible()
     assert _fits_the_screen(page)
     axe_check(page)
     screenshot(page, "framework-draft-phone-error")

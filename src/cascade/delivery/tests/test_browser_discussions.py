@@ -46,8 +46,8 @@ def test_a_learner_asks_the_trainer_and_the_trainer_answers(
     # when the learner opens the session's discussion
     login(page, learner.email)
     page.goto(f"{live_server.url}/discussions/session/{session.pk}/")
-    assert page.get_by_role("heading", name="Discussion", level=1).is_visible()
-    assert page.get_by_text("No threads yet.").is_visible()
+    expect(page.get_by_role("heading", name="Discussion", level=1)).to_be_visible()
+    expect(page.get_by_text("No threads yet.")).to_be_visible()
     _look(page, axe_check, screenshot, "discussions-empty")
 
     # and starts a question, picking the trainer from the suggestions while typing
@@ -67,16 +67,16 @@ def test_a_learner_asks_the_trainer_and_the_trainer_answers(
     page.get_by_role("button", name="Start thread").click()
 
     # then the thread shows the question with the mention linked
-    assert page.get_by_text("Your thread is started.").is_visible()
-    assert page.get_by_role("heading", name="Which room are we in?", level=1).is_visible()
-    assert page.locator("strong.mention", has_text="@tara.trainer").is_visible()
+    expect(page.get_by_text("Your thread is started.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Which room are we in?", level=1)).to_be_visible()
+    expect(page.locator("strong.mention", has_text="@tara.trainer")).to_be_visible()
     _look(page, axe_check, screenshot, "discussions-thread-asked")
 
     # and the list of people one can mention works as a page of its own (no script needed)
     page.get_by_role("link", name="Who can I mention?").click()
     page.get_by_label("Name or email").fill("t")
     page.get_by_role("button", name="Find").click()
-    assert page.get_by_text("@tara.trainer").is_visible()
+    expect(page.get_by_text("@tara.trainer")).to_be_visible()
     assert page.get_by_text("Tam Outside").count() == 0
     _look(page, axe_check, screenshot, "discussions-mention-page")
     page.go_back()
@@ -91,8 +91,8 @@ def test_a_learner_asks_the_trainer_and_the_trainer_answers(
     trainer_page.get_by_role(
         "link", name="Lee Learner mentioned you in “Which room are we in?”"
     ).click()
-    assert trainer_page.get_by_role("heading", name="Which room are we in?").is_visible()
-    assert trainer_page.get_by_role("heading", name="Moderation").is_visible()
+    expect(trainer_page.get_by_role("heading", name="Which room are we in?")).to_be_visible()
+    expect(trainer_page.get_by_role("heading", name="Moderation")).to_be_visible()
 
     # and replies, then marks the reply as the answer
     reply_form = trainer_page.locator("#reply")
@@ -100,23 +100,23 @@ def test_a_learner_asks_the_trainer_and_the_trainer_answers(
         "Room 4, second floor. Parking is behind the **main building**."
     )
     reply_form.get_by_role("button", name="Post").click()
-    assert trainer_page.get_by_text("Your post is up.").is_visible()
-    assert trainer_page.get_by_text("main building").is_visible()
+    expect(trainer_page.get_by_text("Your post is up.")).to_be_visible()
+    expect(trainer_page.get_by_text("main building")).to_be_visible()
     trainer_page.get_by_role("button", name=re.compile("Mark as the answer")).click()
-    assert trainer_page.get_by_text("Marked as the answer.").is_visible()
-    assert trainer_page.get_by_text("Answered", exact=True).is_visible()
+    expect(trainer_page.get_by_text("Marked as the answer.")).to_be_visible()
+    expect(trainer_page.get_by_text("Answered", exact=True)).to_be_visible()
     _look(trainer_page, axe_check, screenshot, "discussions-thread-answered")
     trainer_context.close()
 
     # then the learner is told and sees the answer, and the session's thread list shows it
     page.reload()
     # (enrolled, the trainer's reply, the answer)
-    assert page.get_by_role("link", name=re.compile(r"^Notifications, 3 unread")).is_visible()
-    assert page.get_by_role("link", name="Go to the answer by Tara Trainer").is_visible()
+    expect(page.get_by_role("link", name=re.compile(r"^Notifications, 3 unread"))).to_be_visible()
+    expect(page.get_by_role("link", name="Go to the answer by Tara Trainer")).to_be_visible()
     page.goto(f"{live_server.url}/discussions/session/{session.pk}/")
     row = page.get_by_role("listitem").filter(has_text="Which room are we in?")
-    assert row.get_by_text("Answered").is_visible()
-    assert row.get_by_text("2 posts · started by Lee Learner").is_visible()
+    expect(row.get_by_text("Answered")).to_be_visible()
+    expect(row.get_by_text("2 posts · started by Lee Learner")).to_be_visible()
     _look(page, axe_check, screenshot, "discussions-list")
     page.goto(f"{live_server.url}/notifications/")
     assert page.get_by_role("link", name="Tara Trainer posted in “Which room are we in?”").count()

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from cascade.delivery.models import Booking
 from cascade.delivery.services.enrolment import session_enrol
@@ -48,21 +49,21 @@ def test_learner_enrols_waits_and_is_promoted(
     page.set_viewport_size(DESKTOP)
     login(page, "lee@example.org")
     page.goto(live_server.url + reverse("delivery:sessions"))
-    assert page.get_by_role("link", name="Sepsis recognition").is_visible()
-    assert page.get_by_text("3 places left").is_visible()
+    expect(page.get_by_role("link", name="Sepsis recognition")).to_be_visible()
+    expect(page.get_by_text("3 places left")).to_be_visible()
     axe_check(page)
     screenshot(page, "sessions-finder")
 
     page.get_by_role("link", name="Sepsis recognition").click()
     page.get_by_role("button", name="Enrol").click()
-    assert page.get_by_text("You have a place.").is_visible()
-    assert page.get_by_text("You are enrolled").first.is_visible()
+    expect(page.get_by_text("You have a place.")).to_be_visible()
+    expect(page.get_by_text("You are enrolled").first).to_be_visible()
     axe_check(page)
     screenshot(page, "session-enrolled")
 
     page.goto(live_server.url + reverse("delivery:session", args=[handling.pk]))
     page.get_by_role("button", name="Join the waitlist").click()
-    assert page.get_by_text("Number 1 on the waitlist", exact=True).is_visible()
+    expect(page.get_by_text("Number 1 on the waitlist", exact=True)).to_be_visible()
     screenshot(page, "session-waitlisted")
 
     # Hana gives up her place in her own browser.
@@ -71,11 +72,11 @@ def test_learner_enrols_waits_and_is_promoted(
     login(hana, "hana@example.org")
     hana.goto(live_server.url + reverse("delivery:session", args=[handling.pk]))
     hana.get_by_role("button", name="Cancel my place").click()
-    assert hana.get_by_text("Your place is cancelled.").is_visible()
+    expect(hana.get_by_text("Your place is cancelled.")).to_be_visible()
     other.close()
 
     page.reload()
-    assert page.get_by_text("You are enrolled").first.is_visible()
+    expect(page.get_by_text("You are enrolled").first).to_be_visible()
     page.goto(live_server.url + reverse("core:notifications"))
     assert page.get_by_text(
         "A place opened up: you are enrolled in Safe patient handling"
@@ -129,7 +130,7 @@ def test_trainer_takes_attendance_on_a_phone(
             row = rows.filter(has_text=name)
             row.get_by_text(mark, exact=True).click()
         page.get_by_role("button", name="Save attendance").click()
-        assert page.get_by_text("Attendance saved (4 changed).").is_visible()
+        expect(page.get_by_text("Attendance saved (4 changed).")).to_be_visible()
         assert page.get_by_role("radio", name="Late").nth(1).is_checked()
         screenshot(page, "attendance-phone-saved")
 

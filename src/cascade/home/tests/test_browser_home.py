@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -22,8 +23,8 @@ def test_each_role_signs_in_and_sees_its_home(
     person = make_person(role, email=f"{role}@example.org", display_name="Robin Example")
     login(page, person.email)
     assert page.url == f"{live_server.url}/"
-    assert page.get_by_role("heading", name="Welcome, Robin").is_visible()
-    assert page.get_by_role("heading", name=ROLE_HEADINGS[role]).is_visible()
+    expect(page.get_by_role("heading", name="Welcome, Robin")).to_be_visible()
+    expect(page.get_by_role("heading", name=ROLE_HEADINGS[role])).to_be_visible()
     for other, heading in ROLE_HEADINGS.items():
         if other != role:
             assert page.get_by_role("heading", name=heading).count() == 0
@@ -38,7 +39,7 @@ def test_home_on_a_phone_has_a_menu(page, live_server, make_person, login, axe_c
     nav = page.get_by_role("navigation", name="Main")
     assert not nav.is_visible()
     page.get_by_role("button", name="Menu").click()
-    assert nav.get_by_role("link", name="People").is_visible()
+    expect(nav.get_by_role("link", name="People")).to_be_visible()
     axe_check(page)
     screenshot(page, "home-program_manager-phone")
 
@@ -47,4 +48,4 @@ def test_wrong_password_shows_a_form_error(page, live_server, make_person, login
     person = make_person("learner", email="wrong@example.org")
     login(page, person.email, "not-the-password")
     assert page.url.startswith(f"{live_server.url}/account/login/")
-    assert page.get_by_role("alert").is_visible()
+    expect(page.get_by_role("alert")).to_be_visible()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from cascade.learning.models import Program, Step
 
@@ -42,7 +43,7 @@ def test_program_manager_builds_previews_publishes_and_starts_v2(
     page.set_default_timeout(10_000)
     login(page, pm.email)
     page.goto(f"{live_server.url}/programs/")
-    assert page.get_by_role("heading", name="No programs yet").is_visible()
+    expect(page.get_by_role("heading", name="No programs yet")).to_be_visible()
     _look(page, axe_check, screenshot, "builder-programs-empty")
 
     # when they create a program (the short name is suggested from the title)
@@ -66,7 +67,7 @@ def test_program_manager_builds_previews_publishes_and_starts_v2(
     page.get_by_label("Due (days after the cohort starts)").fill("7")
     _look(page, axe_check, screenshot, "builder-step-lesson", phone=True)
     page.get_by_role("button", name="Add the step").click()
-    assert page.get_by_role("link", name="The feedback sandwich", exact=True).is_visible()
+    expect(page.get_by_role("link", name="The feedback sandwich", exact=True)).to_be_visible()
 
     # and two questions in the bank
     page.get_by_role("navigation", name="This program").get_by_role(
@@ -90,7 +91,7 @@ def test_program_manager_builds_previews_publishes_and_starts_v2(
     page.get_by_role("textbox", name="Question", exact=True).fill("Feedback should be vague.")
     page.get_by_role("group", name="The statement is").get_by_label("False").check()
     page.get_by_role("button", name="Save the question").click()
-    assert page.get_by_role("link", name="Feedback should be vague.", exact=True).is_visible()
+    expect(page.get_by_role("link", name="Feedback should be vague.", exact=True)).to_be_visible()
     _look(page, axe_check, screenshot, "builder-question-bank")
 
     # and a quiz that uses both questions
@@ -113,7 +114,7 @@ def test_program_manager_builds_previews_publishes_and_starts_v2(
     page.get_by_role("button", name="Move “Check: feedback” up").click()
     page.wait_for_load_state("networkidle")
     assert _step_titles(program) == ["Check: feedback", "The feedback sandwich"]
-    assert page.get_by_text("One “open only after” link pointed to a later step").is_visible()
+    expect(page.get_by_text("One “open only after” link pointed to a later step")).to_be_visible()
     # ... and back down by dragging the lesson above it
     lesson = page.locator("li.step-row", has_text="The feedback sandwich")
     quiz = page.locator("li.step-row", has_text="Check: feedback")
@@ -127,8 +128,8 @@ def test_program_manager_builds_previews_publishes_and_starts_v2(
 
     # when they preview it as a candidate
     page.get_by_role("navigation", name="This program").get_by_role("link", name="Preview").click()
-    assert page.get_by_role("heading", name="Why it works").is_visible()
-    assert page.get_by_text("Which comes first in a sandwich?").is_visible()
+    expect(page.get_by_role("heading", name="Why it works")).to_be_visible()
+    expect(page.get_by_text("Which comes first in a sandwich?")).to_be_visible()
     assert page.get_by_text("Start with the positive.").count() == 0  # no feedback shown
     _look(page, axe_check, screenshot, "builder-preview", phone=True)
 
@@ -136,10 +137,10 @@ def test_program_manager_builds_previews_publishes_and_starts_v2(
     page.get_by_role("navigation", name="This program").get_by_role("link", name="Steps").click()
     page.get_by_label("What changed in this version").fill("First version")
     page.get_by_role("button", name="Publish", exact=True).click()
-    assert page.get_by_text("Version 1 is published.").is_visible()
+    expect(page.get_by_text("Version 1 is published.")).to_be_visible()
     versions = page.locator("table").first
     assert versions.locator(".badge--ok").inner_text() == "Published"
-    assert versions.get_by_text("First version").is_visible()
+    expect(versions.get_by_text("First version")).to_be_visible()
     _look(page, axe_check, screenshot, "builder-program-published", phone=True)
 
     # then editing it starts a v2 draft while v1 stays published
@@ -147,7 +148,7 @@ def test_program_manager_builds_previews_publishes_and_starts_v2(
     assert page.get_by_text(
         "Version 2 is a new draft copied from the published version."
     ).is_visible()
-    assert page.get_by_text("Draft v2").first.is_visible()
+    expect(page.get_by_text("Draft v2").first).to_be_visible()
     assert list(program.versions.values_list("number", "status")) == [
         (2, "draft"),
         (1, "published"),
@@ -158,8 +159,8 @@ def test_program_manager_builds_previews_publishes_and_starts_v2(
 
     # and the list shows both states
     page.goto(f"{live_server.url}/programs/")
-    assert page.get_by_text("Published v1").is_visible()
-    assert page.get_by_text("Draft v2").is_visible()
+    expect(page.get_by_text("Published v1")).to_be_visible()
+    expect(page.get_by_text("Draft v2")).to_be_visible()
     _look(page, axe_check, screenshot, "builder-programs", phone=True)
 
 
@@ -183,8 +184,8 @@ def test_an_unpublishable_draft_and_a_bad_question_show_their_errors(
 
     # then the problems are shown
     alert = page.get_by_role("alert")
-    assert alert.get_by_text("Version 1 was not published.").is_visible()
-    assert alert.get_by_text("The quiz “Empty quiz” has no questions.").is_visible()
+    expect(alert.get_by_text("Version 1 was not published.")).to_be_visible()
+    expect(alert.get_by_text("The quiz “Empty quiz” has no questions.")).to_be_visible()
     _look(page, axe_check, screenshot, "builder-publish-refused")
 
     # and a single-choice question with two right answers shows its error in place
@@ -195,5 +196,5 @@ def test_an_unpublishable_draft_and_a_bad_question_show_their_errors(
     page.get_by_label("Option 2", exact=True).fill("B")
     page.get_by_label("Correct (Option 2)").check()
     page.get_by_role("button", name="Save the question").click()
-    assert page.get_by_text("Exactly one option must be correct.").is_visible()
+    expect(page.get_by_text("Exactly one option must be correct.")).to_be_visible()
     _look(page, axe_check, screenshot, "builder-question-error", phone=True)

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from cascade.core.models import Notification
 from cascade.learning.models import Cohort, Enrolment, ProgressStatus, StepProgress
@@ -98,15 +99,15 @@ def test_program_manager_finds_who_is_behind_nudges_them_and_exports(
 
     page.goto(live_server.url + reverse("learning:cohorts"))
     row = page.get_by_role("row", name="Coastal spring intake")
-    assert row.get_by_role("link", name="3 behind").is_visible()
+    expect(row.get_by_role("link", name="3 behind")).to_be_visible()
     axe_check(page)
     screenshot(page, "cohorts-list")
 
     row.get_by_role("link", name="Coastal spring intake").click()
-    assert page.get_by_role("heading", name="Coastal spring intake").is_visible()
+    expect(page.get_by_role("heading", name="Coastal spring intake")).to_be_visible()
     grid = page.get_by_role("table")
     assert grid.get_by_role("row").count() == 2 + len(PROGRESS)  # modules + steps + people
-    assert grid.get_by_role("columnheader", name="4. Run a team huddle").is_visible()
+    expect(grid.get_by_role("columnheader", name="4. Run a team huddle")).to_be_visible()
     axe_check(page)
     screenshot(page, "cohort-dashboard")
 
@@ -115,7 +116,7 @@ def test_program_manager_finds_who_is_behind_nudges_them_and_exports(
     people = page.get_by_role("table").get_by_role("rowheader")
     page.wait_for_function("document.querySelectorAll('tbody tr').length === 3")
     assert [n.split("\n")[0].strip() for n in people.all_inner_texts()] == BEHIND
-    assert page.get_by_role("cell", name="Not started, overdue since").first.is_visible()
+    expect(page.get_by_role("cell", name="Not started, overdue since").first).to_be_visible()
     axe_check(page)
     screenshot(page, "cohort-dashboard-behind")
 
@@ -134,7 +135,9 @@ def test_program_manager_finds_who_is_behind_nudges_them_and_exports(
     screenshot(page, "cohort-dashboard-nudged")
 
     page.get_by_role("button", name="Nudge everyone behind (3)").click()
-    assert page.get_by_text("Nothing new was sent: these 3 people were already nudged").is_visible()
+    expect(
+        page.get_by_text("Nothing new was sent: these 3 people were already nudged")
+    ).to_be_visible()
 
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download CSV").click()
@@ -169,17 +172,17 @@ def test_program_manager_opens_a_cohort_and_enrols_people(
     page.get_by_label("Starts on").fill("2027-03-01")
     page.get_by_label("Mariam Haddad").check()
     page.get_by_role("button", name="Open the cohort").click()
-    assert page.get_by_text("The cohort “Coastal autumn intake” is open.").is_visible()
+    expect(page.get_by_text("The cohort “Coastal autumn intake” is open.")).to_be_visible()
 
     page.goto(live_server.url + reverse("learning:cohort_enrol", args=[cohort.pk]))
     page.get_by_label("Emails").fill("ines@example.org\nnobody@example.org")
     page.get_by_role("button", name="Enrol these people").click()
-    assert page.get_by_text("Nobody active has these emails: nobody@example.org").is_visible()
+    expect(page.get_by_text("Nobody active has these emails: nobody@example.org")).to_be_visible()
     axe_check(page)
     screenshot(page, "cohort-enrol-error")
     page.get_by_label("Emails").fill("ines@example.org, amara@example.org")
     page.get_by_role("button", name="Enrol these people").click()
-    assert page.get_by_text("1 person enrolled. 1 was already enrolled.").is_visible()
+    expect(page.get_by_text("1 person enrolled. 1 was already enrolled.")).to_be_visible()
     axe_check(page)
     screenshot(page, "cohort-enrol")
 
@@ -193,7 +196,7 @@ def test_dashboard_is_readable_on_a_phone(
 
     page.goto(live_server.url + reverse("learning:cohort", args=[cohort.pk]))
 
-    assert page.get_by_role("heading", name="Coastal spring intake").is_visible()
+    expect(page.get_by_role("heading", name="Coastal spring intake")).to_be_visible()
     axe_check(page)
     screenshot(page, "cohort-dashboard-phone")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from cascade.learning.models import Enrolment, ProgressStatus, StepProgress
 from cascade.learning.services import cohorts as cohort_svc
@@ -79,16 +80,16 @@ def test_a_candidate_works_through_the_path_and_the_mentor_signs_off(
     # when the candidate signs in and opens their programs
     login(page, candidate.email)
     page.goto(f"{live_server.url}/learn/")
-    assert page.get_by_role("heading", name="Your programs").is_visible()
-    assert page.get_by_text("0 of 3 required steps done").is_visible()
-    assert page.get_by_text("1 overdue").is_visible()
+    expect(page.get_by_role("heading", name="Your programs")).to_be_visible()
+    expect(page.get_by_text("0 of 3 required steps done")).to_be_visible()
+    expect(page.get_by_text("1 overdue")).to_be_visible()
     _look(page, axe_check, screenshot, "path-my-programs", phone=True)
 
     # and opens the path: the lesson is next (and overdue), the rest waits for it
     page.get_by_role("link", name="Facilitation basics", exact=True).click()
-    assert page.get_by_role("heading", name="Facilitation basics", level=1).is_visible()
-    assert page.get_by_role("heading", name="Asking questions").is_visible()
-    assert page.get_by_text("Opens after: Asking questions").is_visible()
+    expect(page.get_by_role("heading", name="Facilitation basics", level=1)).to_be_visible()
+    expect(page.get_by_role("heading", name="Asking questions")).to_be_visible()
+    expect(page.get_by_text("Opens after: Asking questions")).to_be_visible()
     _look(page, axe_check, screenshot, "path-my-path", phone=True)
 
     # reads the lesson and marks it complete
@@ -96,35 +97,35 @@ def test_a_candidate_works_through_the_path_and_the_mentor_signs_off(
     assert page.get_by_role(
         "heading", name="Questions", exact=True
     ).is_visible()  # the lesson's Markdown
-    assert page.get_by_role("link", name="Question types (handout)").is_visible()
+    expect(page.get_by_role("link", name="Question types (handout)")).to_be_visible()
     _look(page, axe_check, screenshot, "path-lesson", phone=True)
     page.get_by_role("button", name="Mark as complete").click()
-    assert page.get_by_text("“Asking questions” is complete.").is_visible()
+    expect(page.get_by_text("“Asking questions” is complete.")).to_be_visible()
 
     # takes the quiz and answers wrongly
     page.get_by_role("link", name="Start Check: questions").click()
-    assert page.get_by_text("0 of 3 used, 3 left").is_visible()
+    expect(page.get_by_text("0 of 3 used, 3 left")).to_be_visible()
     _look(page, axe_check, screenshot, "path-quiz-intro")
     page.get_by_role("button", name="Start attempt").click()
-    assert page.get_by_text("Question 1 of 3").is_visible()
+    expect(page.get_by_text("Question 1 of 3")).to_be_visible()
     _answer(page, right=False)
     _look(page, axe_check, screenshot, "path-quiz-attempt", phone=True)
     page.get_by_role("button", name="Submit answers").click()
 
     # sees the result, with the right answers and a way to try again
-    assert page.get_by_role("heading", name="Your result: Check: questions").is_visible()
-    assert page.get_by_text("Not passed", exact=True).is_visible()
-    assert page.get_by_text("0 of 3 questions right").is_visible()
-    assert page.get_by_text("2 attempts left").is_visible()
+    expect(page.get_by_role("heading", name="Your result: Check: questions")).to_be_visible()
+    expect(page.get_by_text("Not passed", exact=True)).to_be_visible()
+    expect(page.get_by_text("0 of 3 questions right")).to_be_visible()
+    expect(page.get_by_text("2 attempts left")).to_be_visible()
     _look(page, axe_check, screenshot, "path-quiz-result-failed", phone=True)
 
     # retries and passes
     page.get_by_role("button", name="Try again").click()
-    assert page.get_by_text("Attempt 2").is_visible()
+    expect(page.get_by_text("Attempt 2")).to_be_visible()
     _answer(page, right=True)
     page.get_by_role("button", name="Submit answers").click()
-    assert page.get_by_text("Passed", exact=True).is_visible()
-    assert page.get_by_text("3 of 3 questions right").is_visible()
+    expect(page.get_by_text("Passed", exact=True)).to_be_visible()
+    expect(page.get_by_text("3 of 3 questions right")).to_be_visible()
     assert page.get_by_role("button", name="Try again").count() == 0
     _look(page, axe_check, screenshot, "path-quiz-result-passed", phone=True)
 
@@ -139,9 +140,9 @@ def test_a_candidate_works_through_the_path_and_the_mentor_signs_off(
     page.get_by_label("Evidence files").set_input_files(str(evidence))
     _look(page, axe_check, screenshot, "path-task-form", phone=True)
     page.get_by_role("button", name="Submit for sign-off").click()
-    assert page.get_by_text("Submitted. Your reviewer has been told.").is_visible()
-    assert page.get_by_text("Waiting for sign-off.").is_visible()
-    assert page.get_by_role("link", name="huddle-plan.txt").is_visible()
+    expect(page.get_by_text("Submitted. Your reviewer has been told.")).to_be_visible()
+    expect(page.get_by_text("Waiting for sign-off.")).to_be_visible()
+    expect(page.get_by_role("link", name="huddle-plan.txt")).to_be_visible()
     _look(page, axe_check, screenshot, "path-task-submitted")
     _sign_out(page)
 
@@ -151,30 +152,30 @@ def test_a_candidate_works_through_the_path_and_the_mentor_signs_off(
     told = page.get_by_role("link", name="Cam Candidate submitted “Run a huddle” for sign-off")
     assert told.get_attribute("href") == f"/review/{progress_of(enrolment, steps['task']).pk}/"
     page.goto(f"{live_server.url}/review/")
-    assert page.get_by_role("cell", name="Cam Candidate", exact=True).is_visible()
+    expect(page.get_by_role("cell", name="Cam Candidate", exact=True)).to_be_visible()
     _look(page, axe_check, screenshot, "review-queue-waiting", phone=True)
     page.get_by_role("link", name="Review Run a huddle · Cam Candidate").click()
-    assert page.get_by_role("heading", name="Run a huddle").is_visible()
-    assert page.get_by_text("Ran a huddle with the night shift on Tuesday.").is_visible()
-    assert page.get_by_role("link", name="huddle-plan.txt").is_visible()
+    expect(page.get_by_role("heading", name="Run a huddle")).to_be_visible()
+    expect(page.get_by_text("Ran a huddle with the night shift on Tuesday.")).to_be_visible()
+    expect(page.get_by_role("link", name="huddle-plan.txt")).to_be_visible()
     _look(page, axe_check, screenshot, "review-page", phone=True)
     page.get_by_label("Note to the candidate").fill("Good open questions. Well done!")
     page.get_by_role("button", name="Approve").click()
-    assert page.get_by_role("heading", name="To review").is_visible()
-    assert page.get_by_text("“Run a huddle” by Cam Candidate is signed off.").is_visible()
-    assert page.get_by_text("Nothing is waiting for your sign-off.").is_visible()
+    expect(page.get_by_role("heading", name="To review")).to_be_visible()
+    expect(page.get_by_text("“Run a huddle” by Cam Candidate is signed off.")).to_be_visible()
+    expect(page.get_by_text("Nothing is waiting for your sign-off.")).to_be_visible()
     _look(page, axe_check, screenshot, "review-queue-done")
     _sign_out(page)
 
     # and the candidate sees the step completed
     login(page, candidate.email)
     page.goto(f"{live_server.url}/learn/{cohort.pk}/")
-    assert page.get_by_text("3 of 3 required steps done").is_visible()
-    assert page.get_by_text("You have completed every required step").is_visible()
+    expect(page.get_by_text("3 of 3 required steps done")).to_be_visible()
+    expect(page.get_by_text("You have completed every required step")).to_be_visible()
     _look(page, axe_check, screenshot, "path-complete", phone=True)
     page.get_by_role("link", name="Run a huddle").click()
-    assert page.get_by_text("Mo Mentor signed this off").is_visible()
-    assert page.get_by_text("Good open questions. Well done!").is_visible()
+    expect(page.get_by_text("Mo Mentor signed this off")).to_be_visible()
+    expect(page.get_by_text("Good open questions. Well done!")).to_be_visible()
     _look(page, axe_check, screenshot, "path-task-signed-off")
     progress = progress_of(enrolment, steps["task"])
     assert (progress.status, progress.signed_off_by) == (ProgressStatus.COMPLETED, mentor)
@@ -184,7 +185,7 @@ def test_a_candidate_works_through_the_path_and_the_mentor_signs_off(
     login(page, master.email)
     page.goto(f"{live_server.url}/cohorts/{cohort.pk}/")
     row = page.get_by_role("row").filter(has_text="Cam Candidate")
-    assert row.get_by_text("100%").is_visible()
+    expect(row.get_by_text("100%")).to_be_visible()
     _look(page, axe_check, screenshot, "cohort-dashboard-after-path")
 
 
@@ -203,13 +204,14 @@ def test_a_timed_quiz_with_every_kind_of_question_works_on_a_phone(
     # when the learner starts the quiz on a phone
     login(page, learner.email)
     page.goto(f"{live_server.url}/learn/{cohort.pk}/steps/{quiz.pk}/")
-    assert page.get_by_text("10 minutes").is_visible()
+    expect(page.get_by_text("10 minutes")).to_be_visible()
     page.get_by_role("button", name="Start attempt").click()
 
     # then the countdown runs and every kind of question can be answered
     timer = page.get_by_role("timer")
-    assert timer.is_visible()
-    assert re.fullmatch(r"(9:5\d|10:00)", page.locator("[data-countdown-clock]").inner_text())
+    expect(timer).to_be_visible()
+    # (a slow machine may take a few seconds to get here)
+    assert re.fullmatch(r"(9:[0-5]\d|10:00)", page.locator("[data-countdown-clock]").inner_text())
     page.get_by_label("Why?").check()
     page.get_by_label("Relevance").check()
     page.get_by_label("Experience").check()
@@ -228,8 +230,8 @@ def test_a_timed_quiz_with_every_kind_of_question_works_on_a_phone(
     page.get_by_role("button", name="Submit answers").click()
 
     # and the result gives partial credit for the matching question
-    assert page.get_by_text("Partly right").is_visible()
-    assert page.get_by_text("5 of 6 questions right").is_visible()
+    expect(page.get_by_text("Partly right")).to_be_visible()
+    expect(page.get_by_text("5 of 6 questions right")).to_be_visible()
     assert page.get_by_text("shown once you pass or have no attempt left").is_visible()
     axe_check(page)
     screenshot(page, "path-quiz-every-kind-result")
@@ -283,28 +285,28 @@ def test_the_other_kinds_of_step_and_their_review_are_accessible(
     page.goto(f"{live_server.url}/learn/{cohort.pk}/steps/{reflection.pk}/")
     page.get_by_label("Your reflection").fill("Too short")
     page.get_by_role("button", name="Submit reflection").click()
-    assert page.get_by_text("Write at least 3 words (you wrote 2).").is_visible()
+    expect(page.get_by_text("Write at least 3 words (you wrote 2).")).to_be_visible()
     _look(page, axe_check, screenshot, "path-reflection-error", phone=True)
     page.get_by_label("Your reflection").fill("The quiet learner asked the best question.")
     page.get_by_role("button", name="Submit reflection").click()
-    assert page.get_by_text("Your reflection is saved.", exact=True).is_visible()
+    expect(page.get_by_text("Your reflection is saved.", exact=True)).to_be_visible()
 
     # logs a mentoring meeting, and looks at the live session and the teach-back
     page.goto(f"{live_server.url}/learn/{cohort.pk}/steps/{mentoring.pk}/")
     page.get_by_label("What you discussed").fill("Pacing and open questions")
     page.get_by_label("Agreed actions").fill("Film one session")
     page.get_by_role("button", name="Log meeting").click()
-    assert page.get_by_text("The meeting is logged.").is_visible()
-    assert page.get_by_text("1 logged so far.").is_visible()
+    expect(page.get_by_text("The meeting is logged.")).to_be_visible()
+    expect(page.get_by_text("1 logged so far.")).to_be_visible()
     _look(page, axe_check, screenshot, "path-mentoring", phone=True)
     page.goto(f"{live_server.url}/learn/{cohort.pk}/steps/{live.pk}/")
     assert page.get_by_text("Thursday 3 December 2026, 10:00").is_visible()  # Paris time
-    assert page.get_by_role("link", name=re.compile("Join the session")).is_visible()
+    expect(page.get_by_role("link", name=re.compile("Join the session"))).to_be_visible()
     _look(page, axe_check, screenshot, "path-live-session", phone=True)
     page.goto(f"{live_server.url}/learn/{cohort.pk}/steps/{teach.pk}/")
     page.get_by_label("Or a link to the recording").fill("https://video.example.org/kim")
     page.get_by_role("button", name="Submit for review").click()
-    assert page.get_by_text("Waiting for sign-off.").is_visible()
+    expect(page.get_by_text("Waiting for sign-off.")).to_be_visible()
     _look(page, axe_check, screenshot, "path-teach-back", phone=True)
     _sign_out(page)
 
@@ -312,12 +314,12 @@ def test_the_other_kinds_of_step_and_their_review_are_accessible(
     login(page, master.email)
     page.goto(f"{live_server.url}/review/")
     page.get_by_role("link", name="Reply What surprised you? · Kim Candidate").click()
-    assert page.get_by_text("The quiet learner asked the best question.").is_visible()
+    expect(page.get_by_text("The quiet learner asked the best question.")).to_be_visible()
     _look(page, axe_check, screenshot, "review-reflection", phone=True)
     page.get_by_label("Your reply").fill("Lovely noticing. What did you do next?")
     page.get_by_role("button", name="Send reply").click()
-    assert page.get_by_text("Your reply is sent.").is_visible()
+    expect(page.get_by_text("Your reply is sent.")).to_be_visible()
     page.get_by_role("button", name="Attended Workshop day").click()
-    assert page.get_by_text("Attendance at “Workshop day” is recorded.").is_visible()
+    expect(page.get_by_text("Attendance at “Workshop day” is recorded.")).to_be_visible()
     _look(page, axe_check, screenshot, "review-reflection-replied")
     assert progress_of(Enrolment.objects.get(person=candidate), live).status == "completed"

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from cascade.live.tests.factories import running_room
 
@@ -40,13 +41,13 @@ def test_questions_and_votes_reach_the_trainer_live(
 
     question = bruno.locator("[data-question]").filter(has_text="How long should we wait")
     question.wait_for()
-    assert question.get_by_text("Anonymous").is_visible()
+    expect(question.get_by_text("Anonymous")).to_be_visible()
     question.get_by_role("button", name="Upvote").click()
     question.get_by_role("button", name="Voted").wait_for()
 
     queued = host.locator("[data-question]").filter(has_text="How long should we wait")
     queued.locator(".q-votes", has_text="1").wait_for()
-    assert queued.get_by_text("Amara Okafor (anonymous to the others)").is_visible()
+    expect(queued.get_by_text("Amara Okafor (anonymous to the others)")).to_be_visible()
     axe_check(bruno)
     screenshot(bruno, "live-learner-phone")
     axe_check(host)
@@ -107,7 +108,7 @@ def test_a_poll_is_answered_and_results_appear_live(
     assert results.nth(2).inner_text().endswith("1 (33%)")
     # Participation: three of four contributed; Dana has not.
     host.get_by_text("75%").wait_for()
-    assert host.locator(".person--quiet").filter(has_text="Dana Levi").is_visible()
+    expect(host.locator(".person--quiet").filter(has_text="Dana Levi")).to_be_visible()
     screenshot(host, "live-host-poll")
     axe_check(host)
 

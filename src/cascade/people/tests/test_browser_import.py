@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from cascade.people.models import Person
 from cascade.people.tests.factories import OrgUnitFactory
@@ -51,7 +52,7 @@ def test_program_manager_previews_fixes_and_imports_a_file(
     # when they open the import page from the directory
     page.goto(f"{live_server.url}/people/")
     page.get_by_role("link", name="Import from CSV").click()
-    assert page.get_by_role("heading", name="Import people").is_visible()
+    expect(page.get_by_role("heading", name="Import people")).to_be_visible()
     with page.expect_download() as download:
         page.get_by_role("link", name="Download a template").click()
     assert download.value.suggested_filename == "people-import-template.csv"
@@ -65,9 +66,9 @@ def test_program_manager_previews_fixes_and_imports_a_file(
 
     # then the preview names each bad row by line, and nothing was imported
     alert = page.get_by_role("alert")
-    assert alert.get_by_text("2 of 4 rows have problems; nothing was imported.").is_visible()
-    assert alert.get_by_role("link", name="Line 3").is_visible()
-    assert alert.get_by_role("link", name="Line 4").is_visible()
+    expect(alert.get_by_text("2 of 4 rows have problems; nothing was imported.")).to_be_visible()
+    expect(alert.get_by_role("link", name="Line 3")).to_be_visible()
+    expect(alert.get_by_role("link", name="Line 4")).to_be_visible()
     assert "“bo-at-example.org” is not a valid email address." in alert.inner_text()
     assert "no org unit has the code or name “nowhere”." in alert.inner_text()
     assert page.locator("tr.row--error").count() == 2
@@ -83,7 +84,7 @@ def test_program_manager_previews_fixes_and_imports_a_file(
     page.get_by_role("button", name="Preview").click()
 
     # then every row is ready, and still nothing is saved
-    assert page.get_by_text("All 4 rows are ready.").is_visible()
+    expect(page.get_by_text("All 4 rows are ready.")).to_be_visible()
     assert page.locator("tr.row--error").count() == 0
     assert Person.objects.count() == 2
     _look(page, axe_check, screenshot, "people-import-ready", phone=True)
@@ -92,11 +93,11 @@ def test_program_manager_previews_fixes_and_imports_a_file(
     page.get_by_role("button", name="Import 4 people").click()
 
     # then the page says how many, and the directory lists them
-    assert page.get_by_text("Import finished.").is_visible()
-    assert page.get_by_text("4 created, 0 updated, 0 unchanged.").is_visible()
+    expect(page.get_by_text("Import finished.")).to_be_visible()
+    expect(page.get_by_text("4 created, 0 updated, 0 unchanged.")).to_be_visible()
     _look(page, axe_check, screenshot, "people-import-done")
     page.get_by_role("link", name="See them in the directory").click()
     for name in ("Ann Example", "Bo Example", "Cy Example", "Di Example"):
-        assert page.get_by_role("link", name=name).is_visible()
+        expect(page.get_by_role("link", name=name)).to_be_visible()
     cy = Person.objects.get(email="cy@example.org")
     assert (cy.org_unit.code, cy.manager.email) == ("north-ward", "di@example.org")

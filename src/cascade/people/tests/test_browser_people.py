@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.core import mail
+from playwright.sync_api import expect
 
 from cascade.people.models import Person
 
@@ -40,13 +41,13 @@ def test_program_manager_invites_a_person_who_signs_in_then_changes_and_deactiva
 
     # when the program manager opens the directory
     page.get_by_role("navigation", name="Main").get_by_role("link", name="People").click()
-    assert page.get_by_role("heading", name="People", exact=True).is_visible()
-    assert page.get_by_role("link", name="Morgan Boss").is_visible()
+    expect(page.get_by_role("heading", name="People", exact=True)).to_be_visible()
+    expect(page.get_by_role("link", name="Morgan Boss")).to_be_visible()
     _look(page, axe_check, screenshot, "people-directory", phone=True)
 
     # and adds a person with two roles, with an invitation
     page.get_by_role("link", name="Add a person").click()
-    assert page.get_by_role("heading", name="Add a person").is_visible()
+    expect(page.get_by_role("heading", name="Add a person")).to_be_visible()
     page.get_by_label("Display name").fill("Robin Invitee")
     page.get_by_role("textbox", name="Email", exact=True).fill("robin@example.org")
     page.get_by_label("Job title").fill("Midwife")
@@ -59,9 +60,9 @@ def test_program_manager_invites_a_person_who_signs_in_then_changes_and_deactiva
     page.get_by_role("button", name="Save").click()
 
     # then the profile says so, and one invitation email went out
-    assert page.get_by_role("heading", name="Robin Invitee").is_visible()
+    expect(page.get_by_role("heading", name="Robin Invitee")).to_be_visible()
     assert page.get_by_text("Robin Invitee is added and invited.").is_visible()
-    assert page.get_by_text("Invited", exact=False).first.is_visible()
+    expect(page.get_by_text("Invited", exact=False).first).to_be_visible()
     _look(page, axe_check, screenshot, "people-profile", phone=True)
     robin = Person.objects.get(email="robin@example.org")
     assert sorted(robin.roles) == ["learner", "trainer"]
@@ -75,30 +76,30 @@ def test_program_manager_invites_a_person_who_signs_in_then_changes_and_deactiva
     invitee = browser.new_context(viewport=DESKTOP).new_page()
     invitee.set_default_timeout(10_000)
     invitee.goto(link.group(1))
-    assert invitee.get_by_role("heading", name="Choose your password").is_visible()
+    expect(invitee.get_by_role("heading", name="Choose your password")).to_be_visible()
     _look(invitee, axe_check, screenshot, "people-set-password")
     invitee.get_by_label(re.compile(r"^New password\s*\*?$")).fill("a-fresh-pass-phrase")
     invitee.get_by_label("New password confirmation").fill("a-fresh-pass-phrase")
     invitee.get_by_role("button", name="Save password").click()
-    assert invitee.get_by_text("Your password is set. Sign in with it now.").is_visible()
+    expect(invitee.get_by_text("Your password is set. Sign in with it now.")).to_be_visible()
     _look(invitee, axe_check, screenshot, "people-login-after-set-password")
 
     # then they sign in and see their home
     login(invitee, "robin@example.org", "a-fresh-pass-phrase")
     assert invitee.url == f"{live_server.url}/"
-    assert invitee.get_by_role("heading", name="Welcome, Robin").is_visible()
-    assert invitee.get_by_role("heading", name="Your trainer development").is_visible()
-    assert invitee.get_by_role("heading", name="Your learning").is_visible()
+    expect(invitee.get_by_role("heading", name="Welcome, Robin")).to_be_visible()
+    expect(invitee.get_by_role("heading", name="Your trainer development")).to_be_visible()
+    expect(invitee.get_by_role("heading", name="Your learning")).to_be_visible()
     _look(invitee, axe_check, screenshot, "people-invitee-home")
 
     # and the link does not work a second time
     invitee.goto(link.group(1))
-    assert invitee.get_by_role("heading", name="This link no longer works").is_visible()
+    expect(invitee.get_by_role("heading", name="This link no longer works")).to_be_visible()
 
     # when the program manager changes their roles
     page.reload()
     page.get_by_role("link", name="Roles", exact=True).click()
-    assert page.get_by_role("heading", name="Roles of Robin Invitee").is_visible()
+    expect(page.get_by_role("heading", name="Roles of Robin Invitee")).to_be_visible()
     group = page.get_by_role("group", name="Roles")
     assert group.get_by_label("Trainer", exact=True).is_checked()
     _look(page, axe_check, screenshot, "people-roles")
@@ -107,13 +108,13 @@ def test_program_manager_invites_a_person_who_signs_in_then_changes_and_deactiva
     page.get_by_role("button", name="Save roles").click()
 
     # then the profile shows the new roles and the person is told
-    assert page.get_by_text("Roles of Robin Invitee are saved.").is_visible()
+    expect(page.get_by_text("Roles of Robin Invitee are saved.")).to_be_visible()
     details = page.get_by_role("region", name="Details")
-    assert details.get_by_text("Master trainer").is_visible()
+    expect(details.get_by_text("Master trainer")).to_be_visible()
     assert details.get_by_text("Trainer", exact=True).count() == 0
     assert sorted(Person.objects.get(pk=robin.pk).roles) == ["learner", "master_trainer"]
     invitee.goto(f"{live_server.url}/notifications/")
-    assert invitee.get_by_role("link", name="Your roles in Cascade changed").is_visible()
+    expect(invitee.get_by_role("link", name="Your roles in Cascade changed")).to_be_visible()
     _look(invitee, axe_check, screenshot, "people-invitee-notifications")
 
     # when the program manager deactivates them (confirming the dialog)
@@ -121,8 +122,8 @@ def test_program_manager_invites_a_person_who_signs_in_then_changes_and_deactiva
     page.get_by_role("button", name="Deactivate").click()
 
     # then the profile says so, and the person's open session is over
-    assert page.get_by_text("Robin Invitee is deactivated.").is_visible()
-    assert page.get_by_role("button", name="Reactivate").is_visible()
+    expect(page.get_by_text("Robin Invitee is deactivated.")).to_be_visible()
+    expect(page.get_by_role("button", name="Reactivate")).to_be_visible()
     _look(page, axe_check, screenshot, "people-profile-deactivated")
     assert Person.objects.get(pk=robin.pk).is_active is False
     invitee.reload()
@@ -144,6 +145,6 @@ def test_directory_on_a_phone_reads_as_cards(
     # then nothing overflows the screen sideways
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"]
-    assert page.get_by_role("link", name="Learner Number 0").is_visible()
+    expect(page.get_by_role("link", name="Learner Number 0")).to_be_visible()
     axe_check(page)
     screenshot(page, "people-directory-phone-cards")
