@@ -3,9 +3,9 @@ versions."""
 
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import include, path
 
-from cascade.certification import views
+from cascade.certification import urls_calibration, urls_public, views
 
 app_name = "certification"
 
@@ -82,4 +82,6 @@ urlpatterns = [
         views.rubric_publish,
         name="rubric_publish",
     ),
+    path("", include(urls_calibration)),
+    path("", include(urls_public)),
 ]

@@ -1,0 +1,7 @@
+"""Calibration pages (rater calibration exercises, reliability)."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern, URLResolver
+
+urlpatterns: list[URLPattern | URLResolver] = []

@@ -1,0 +1,7 @@
+"""Public credential pages: issuer keys, status list, verification."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern, URLResolver
+
+urlpatterns: list[URLPattern | URLResolver] = []
