@@ -6,7 +6,7 @@ CASCADE := $(BIN)/python -m cascade
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: run setup test lint format check pytest bench clean
+.PHONY: run setup system test lint format check pytest bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -16,7 +16,20 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-run: setup
+# Debian packages the suite and the certificates need (Chromium for the browser tests; Pango and
+# HarfBuzz for WeasyPrint's PDFs). Installed only when missing, and only where apt-get can run.
+DEBS := chromium fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+system:
+	@missing=$$(for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian packages: $$missing"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "Missing Debian packages (install them): $$missing"; fi; \
+	fi
+
+run: setup system
 	$(CASCADE) migrate --noinput -v0
 	$(CASCADE) collectstatic --noinput -v0
 	$(CASCADE) demo
@@ -36,7 +49,7 @@ pytest: setup
 	$(BIN)/pytest -n 2 --create-db -m "not browser" $(PYTEST_ARGS) || [ $$? -eq 5 ]
 	$(BIN)/pytest -n 2 --create-db -m browser $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
-test: lint pytest
+test: system lint pytest
 
 format: setup
 	$(BIN)/ruff check --fix .

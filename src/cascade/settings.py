@@ -292,4 +292,11 @@ CASCADE_TRAVEL_BUFFER_MINUTES = env.int("CASCADE_TRAVEL_BUFFER_MINUTES", default
 # Self check-in opens this long before a part starts; arriving later than the grace is "late".
 CASCADE_CHECK_IN_EARLY_MINUTES = 30
 CASCADE_LATE_AFTER_MINUTES = 10
+# Certification: attempts at one kind of observation per course, the wait after a failed one,
+# the credential issuer's name (else CASCADE_ORG_NAME) and, optionally, a file that holds the
+# Ed25519 signing key (PKCS#8 PEM) instead of the database.
+CERTIFICATION_ATTEMPT_LIMIT = env.int("CERTIFICATION_ATTEMPT_LIMIT", default=3)
+CERTIFICATION_COOLING_OFF_DAYS = env.int("CERTIFICATION_COOLING_OFF_DAYS", default=7)
+CREDENTIAL_ISSUER_NAME = env.str("CREDENTIAL_ISSUER_NAME", default="")
+CREDENTIAL_KEY_FILE = env.str("CREDENTIAL_KEY_FILE", default="")
 CSRF_FAILURE_VIEW = "cascade.core.views.csrf_failure"

@@ -12,6 +12,11 @@ from ninja import NinjaAPI
 from cascade.api.auth import session_auth, token_auth
 from cascade.api.errors import install_problem_handlers
 from cascade.certification.api import frameworks_router, rubrics_router
+from cascade.certification.api_awards import (
+    certifications_router,
+    credentials_router,
+    observations_router,
+)
 from cascade.delivery.api import bookings_router, courses_router, sessions_router
 from cascade.learning.api import (
     attempts_router,
@@ -49,3 +54,6 @@ api.add_router("/sessions", sessions_router)
 api.add_router("/session-enrolments", bookings_router)
 api.add_router("/frameworks", frameworks_router)
 api.add_router("/rubrics", rubrics_router)
+api.add_router("/observations", observations_router)
+api.add_router("/certifications", certifications_router)
+api.add_router("/credentials", credentials_router)

@@ -30,6 +30,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
 
+from cascade.certification.selectors import awards as certification_selectors
 from cascade.delivery.models import Booking, Session, SessionStaff
 from cascade.learning.models import Cohort, Enrolment
 from cascade.people.models import Person, Role, RoleAssignment
@@ -169,7 +170,9 @@ def session_to_show(org: str) -> int | None:
 
 def pages_for(people: dict[str, Person], org: str = "demo") -> list[Page]:
     """Home for every role; the program manager's directory, a profile and the audit log; the
-    learning pages; the session finder and each person's own sessions; a session's page.
+    learning pages; the session finder and each person's own sessions; a session's page; the
+    certification pages (teach-backs, a trainer's path, the certifications list, a public
+    credential page, which verifies the signature on every view).
 
     The profile is the learner's manager's: a person with reports, the costlier kind.
     """
@@ -200,6 +203,15 @@ def pages_for(people: dict[str, Person], org: str = "demo") -> list[Page]:
     session = session_to_show(org)
     if session is not None:
         pages.append(Page("session", "program_manager", f"/sessions/{session}/"))
+    pages += [
+        Page("teach_backs", "master_trainer", "/certification/observations/"),
+        Page("teach_backs", "candidate", "/certification/observations/"),
+        Page("certification_path", "trainer", "/certification/path/"),
+        Page("certifications", "program_manager", "/certification/certifications/"),
+    ]
+    credential = certification_selectors.certifications_visible(people["trainer"]).first()
+    if credential is not None:
+        pages.append(Page("credential", "trainer", f"/credentials/{credential.uid}/"))
     return pages
 
 

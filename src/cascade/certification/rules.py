@@ -22,3 +22,17 @@ def can_edit(viewer: Person) -> bool:
         and viewer.has_role(Role.PROGRAM_MANAGER)
         and viewer.manages_whole_organisation
     )
+
+
+def can_manage_observations(viewer: Person) -> bool:
+    """Program managers and master trainers run observations: assign observers, moderate."""
+    return viewer.is_active and viewer.has_role(Role.PROGRAM_MANAGER, Role.MASTER_TRAINER)
+
+
+def can_observe_as_master(viewer: Person) -> bool:
+    return viewer.is_active and viewer.has_role(Role.MASTER_TRAINER)
+
+
+def can_award(viewer: Person) -> bool:
+    """Awarding, suspending and revoking certifications is a program manager's decision."""
+    return viewer.is_active and viewer.has_role(Role.PROGRAM_MANAGER)

@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from django.urls import include, path
 
-from cascade.certification import urls_calibration, urls_public, views
+from cascade.certification import (
+    urls_calibration,
+    urls_public,
+    views,
+    views_awards,
+    views_observations,
+)
 
 app_name = "certification"
 
@@ -81,6 +87,74 @@ urlpatterns = [
         "certification/rubrics/<slug:slug>/draft/publish/",
         views.rubric_publish,
         name="rubric_publish",
+    ),
+    # Teach-backs and observations
+    path("certification/observations/", views_observations.observation_list, name="observations"),
+    path(
+        "certification/observations/new/",
+        views_observations.observation_new,
+        name="observation_new",
+    ),
+    path(
+        "certification/observations/<int:pk>/",
+        views_observations.observation_detail,
+        name="observation",
+    ),
+    path(
+        "certification/observations/<int:pk>/assign/",
+        views_observations.observation_assign,
+        name="observation_assign",
+    ),
+    path(
+        "certification/observations/<int:pk>/score/",
+        views_observations.observation_score,
+        name="observation_score",
+    ),
+    path(
+        "certification/observations/<int:pk>/note/",
+        views_observations.observation_note,
+        name="observation_note",
+    ),
+    path(
+        "certification/observations/<int:pk>/resolve/",
+        views_observations.observation_resolve,
+        name="observation_resolve",
+    ),
+    path(
+        "certification/observations/<int:pk>/withdraw/",
+        views_observations.observation_withdraw,
+        name="observation_withdraw",
+    ),
+    path(
+        "certification/observations/<int:pk>/recording/",
+        views_observations.observation_recording,
+        name="observation_recording",
+    ),
+    path("certification/growth/", views_observations.growth, name="growth"),
+    path(
+        "certification/people/<int:person_pk>/growth/",
+        views_observations.growth,
+        name="person_growth",
+    ),
+    # The ladder and certifications
+    path("certification/path/", views_awards.my_path, name="my_path"),
+    path("certification/path/development/", views_awards.development_add, name="development_add"),
+    path("certification/people/<int:person_pk>/", views_awards.person_path, name="person_path"),
+    path("certification/certifications/", views_awards.certification_list, name="certifications"),
+    path(
+        "certification/certifications/award/",
+        views_awards.certification_award,
+        name="certification_award",
+    ),
+    path(
+        "certification/certifications/<int:pk>/",
+        views_awards.certification_detail,
+        name="certification",
+    ),
+    path(
+        "certification/certifications/<int:pk>/action/",
+        views_awards.certification_action,
+        name="certification_action",
     ),
     path("", include(urls_calibration)),
     path("", include(urls_public)),

@@ -134,3 +134,28 @@ def waitlist_counts(session_ids: list[int]) -> dict[int, int]:
         .annotate(n=Count("id"))
         .values_list("session_id", "n")
     )
+
+
+def deliveries_by_role(
+    person_id: int,
+    *,
+    course_id: int | None = None,
+    since: datetime | None = None,
+    now: datetime | None = None,
+) -> dict[str, int]:
+    """How many finished, not cancelled sessions a person staffed, per role (lead,
+    co_facilitator), optionally for one course and since a date: the evidence the
+    certification ladder and renewals count. One query."""
+    now = now or timezone.now()
+    qs = SessionStaff.objects.filter(
+        person_id=person_id,
+        status=SessionStaff.Status.ACCEPTED,
+        session__ends_at__lte=now,
+        session__course__isnull=False,
+    ).exclude(session__status__in=(Session.Status.CANCELLED, Session.Status.DRAFT))
+    if course_id is not None:
+        qs = qs.filter(session__course_id=course_id)
+    if since is not None:
+        qs = qs.filter(session__ends_at__gte=since)
+    counts = dict(qs.values("role").annotate(n=Count("id")).values_list("role", "n"))
+    return {role: counts.get(role, 0) for role in ("lead", "co_facilitator")}

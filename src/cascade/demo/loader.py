@@ -9,6 +9,7 @@ from django.db import transaction
 
 from cascade.certification import services as certification_services
 from cascade.core.models import Notification
+from cascade.demo.certification import load_certification
 from cascade.demo.delivery import DeliverySummary, load_delivery
 from cascade.demo.learning import load_learning
 from cascade.demo.organisation import (
@@ -34,6 +35,7 @@ def load_demo(stdout: Writer | None = None, *, learning: bool = True) -> DemoSum
     """
     summary = DemoSummary()
     delivery = DeliverySummary()
+    certified = 0
     with transaction.atomic():
         units = load_org_units(summary)
         specs = plan_people(random.Random(DEMO_SEED))
@@ -46,7 +48,8 @@ def load_demo(stdout: Writer | None = None, *, learning: bool = True) -> DemoSum
             delivery = load_delivery(random.Random(DEMO_SEED))
             # The shipped framework and rubrics; left alone when already there (or edited).
             certification_services.defaults_install()
-        if summary.changed or delivery.changed:
+            certified = load_certification(random.Random(DEMO_SEED))
+        if summary.changed or delivery.changed or certified:
             # Demo people are not real: their notifications stay in the app, none is emailed.
             Notification.objects.filter(email_status=Notification.EmailStatus.PENDING).update(
                 email_status=Notification.EmailStatus.NONE

@@ -29,8 +29,8 @@ NAV: list[tuple[Any, str, tuple[str, ...]]] = [
     (_("Sessions"), "delivery:sessions", ()),
     (_("Courses"), "delivery:courses", (Role.PROGRAM_MANAGER, Role.MASTER_TRAINER, Role.TRAINER)),
     (
-        _("Rubrics"),
-        "certification:rubrics",
+        _("Certification"),
+        "certification:observations",
         (Role.PROGRAM_MANAGER, Role.MASTER_TRAINER, Role.TRAINER),
     ),
     (_("To review"), "learning:review_queue", (Role.MASTER_TRAINER, Role.MANAGER)),
@@ -39,7 +39,19 @@ NAV: list[tuple[Any, str, tuple[str, ...]]] = [
 ]
 
 # Pages that belong to a bar item without having their own: being on them marks it current.
-SECTIONS: dict[str, tuple[str, ...]] = {"people:directory": ("people:org_units", "core:audit_log")}
+SECTIONS: dict[str, tuple[str, ...]] = {
+    "people:directory": ("people:org_units", "core:audit_log"),
+    # Teach-backs, paths, certifications, calibration, rubrics and frameworks: one area, one
+    # item; the area's own sub-navigation (certification/_subnav.html) reaches each page.
+    "certification:observations": (
+        "certification:my_path",
+        "certification:certifications",
+        "certification:growth",
+        "certification:calibration_list",
+        "certification:rubrics",
+        "certification:frameworks",
+    ),
+}
 
 
 def nav_for(user: Any, path: str) -> list[NavItem]:

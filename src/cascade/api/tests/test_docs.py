@@ -43,6 +43,12 @@ def test_openapi_schema_lists_every_endpoint(client, db):
         "/api/v1/frameworks/{slug}": ["get"],
         "/api/v1/rubrics": ["get"],
         "/api/v1/rubrics/{slug}": ["get"],
+        "/api/v1/observations": ["get"],
+        "/api/v1/observations/{observation_id}": ["get"],
+        "/api/v1/certifications": ["get"],
+        "/api/v1/certifications/{certification_id}": ["get"],
+        "/api/v1/certifications/{certification_id}/credential": ["get"],
+        "/api/v1/credentials/verify": ["post"],
     }
     assert sorted(schema["components"]["securitySchemes"]) == ["SessionAuth", "TokenAuth"]
 

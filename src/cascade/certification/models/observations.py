@@ -9,6 +9,7 @@ decided keeps its rubric version, its sheets and its notes: nothing is overwritt
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -93,6 +94,10 @@ class Observation(models.Model):
     recording_name = models.CharField(max_length=255, blank=True)
     recording_url = models.URLField(_("recording link"), blank=True)
     allow_peers = models.BooleanField(_("peers may observe"), default=False)
+    # Submitted sheets needed before a result (at least one from a certifying master).
+    observers_needed = models.PositiveSmallIntegerField(
+        _("observers needed"), default=2, validators=[MinValueValidator(1), MaxValueValidator(6)]
+    )
     # The candidate's own levels ({criterion code: level}) and notes, before seeing feedback.
     self_levels = models.JSONField(default=dict, blank=True)
     self_notes = models.TextField(_("your reflection"), blank=True)
@@ -104,7 +109,7 @@ class Observation(models.Model):
     combined_levels = models.JSONField(default=dict, blank=True)
     moderated_levels = models.JSONField(default=dict, blank=True)
     flagged = models.JSONField(default=list, blank=True)
-    passed = models.BooleanField(null=True)
+    passed = models.BooleanField(null=True, blank=True)
     reasons = models.JSONField(default=list, blank=True)
     mean = models.FloatField(null=True, blank=True)
     strengths = models.TextField(_("strengths"), blank=True)

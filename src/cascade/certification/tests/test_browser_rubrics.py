@@ -30,7 +30,8 @@ def test_program_manager_publishes_a_new_rubric_version(
     login(page, "pm@example.org")
 
     # The list, then the rubric as a grid of criteria by level
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Rubrics").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Certification").click()
+    page.get_by_role("navigation", name="Certification").get_by_role("link", name="Rubrics").click()
     expect(page.get_by_role("heading", name="Rubrics", level=1)).to_be_visible()
     expect(page.get_by_role("link", name="Virtual delivery add-on")).to_be_visible()
     axe_check(page)

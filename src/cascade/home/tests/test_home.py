@@ -54,14 +54,14 @@ def test_superuser_sees_every_section(client, make_person):
 
 NAV = {
     "learner": ["Home", "My learning", "Sessions"],
-    "trainer": ["Home", "My learning", "Sessions", "Courses", "Rubrics"],
+    "trainer": ["Home", "My learning", "Sessions", "Courses", "Certification"],
     "master_trainer": [
         "Home",
         "Programs",
         "Cohorts",
         "Sessions",
         "Courses",
-        "Rubrics",
+        "Certification",
         "To review",
     ],
     "manager": ["Home", "Sessions", "To review", "My team"],
@@ -71,7 +71,7 @@ NAV = {
         "Cohorts",
         "Sessions",
         "Courses",
-        "Rubrics",
+        "Certification",
         "People",
     ],
 }
@@ -92,7 +92,7 @@ def test_navigation_marks_the_current_area(make_person):
         "Cohorts": False,
         "Sessions": False,
         "Courses": False,
-        "Rubrics": False,
+        "Certification": False,
         "People": True,
     }
     assert {i.label: i.active for i in nav_for(pm, "/org-units/")}["People"] is True
