@@ -8,7 +8,14 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cascade.certification.models import Criterion, Level, ObservationMode, ObserverRole
+from cascade.certification.models import (
+    Competency,
+    Criterion,
+    Level,
+    ObservationKind,
+    ObservationMode,
+    ObserverRole,
+)
 from cascade.delivery.models import Course
 
 LEVEL_CHOICES = [(str(n), str(n)) for n in (1, 2, 3, 4)]
@@ -70,6 +77,12 @@ class LevelsMixin:
 
 
 class TeachBackForm(LevelsMixin, forms.Form):
+    field_order = ["kind", "step", "course", "session", "title", "mode"]
+
+    kind = forms.ChoiceField(
+        label=_("What is observed"), choices=ObservationKind.choices, initial="teach_back"
+    )
+    session = forms.ChoiceField(label=_("The session you delivered"), required=False)
     course = forms.ModelChoiceField(
         label=_("Course you are preparing to deliver"),
         queryset=Course.objects.filter(archived_at__isnull=True),
@@ -99,9 +112,19 @@ class TeachBackForm(LevelsMixin, forms.Form):
         *args: Any,
         criteria: list[Criterion],
         steps: list[tuple[Any, Any]] = (),  # type: ignore[assignment]
+        sessions: list[Any] = (),  # type: ignore[assignment]
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        self.sessions = {str(s.pk): s for s in sessions}
+        if self.sessions:
+            session_field: Any = self.fields["session"]
+            session_field.choices = [("", _("None"))] + [
+                (key, f"{s.title} — {s.starts_at:%d %b %Y}" if s.starts_at else s.title)
+                for key, s in self.sessions.items()
+            ]
+        else:
+            del self.fields["session"]
         self.steps = {f"{e.pk}:{s.pk}": (e, s) for e, s in steps}
         if self.steps:
             step_field: Any = self.fields["step"]
@@ -111,6 +134,16 @@ class TeachBackForm(LevelsMixin, forms.Form):
         else:
             del self.fields["step"]
         self.add_criteria(criteria, required=False, evidence=False, anchors=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        session = self.sessions.get(data.get("session") or "")
+        data["session"] = session
+        if data.get("kind") in ("co_delivery", "solo_delivery") and session is None:
+            self.add_error("session", _("Choose the session that was delivered."))
+        if session is not None and data.get("course") and session.course_id != data["course"].pk:
+            self.add_error("session", _("That session is of another course."))
+        return data
 
     def step_of(self) -> tuple[Any, Any] | None:
         return self.steps.get(self.cleaned_data.get("step") or "")
@@ -183,3 +216,14 @@ class DevelopmentForm(forms.Form):
     title = forms.CharField(label=_("What you did"), max_length=200)
     hours = forms.DecimalField(label=_("Hours"), min_value=0.5, max_value=200, decimal_places=1)
     done_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class CompetencyRatingForm(forms.Form):
+    competency = forms.ModelChoiceField(
+        label=_("Competency"),
+        queryset=Competency.objects.filter(framework__status="published").order_by("position"),
+    )
+    level = forms.ChoiceField(label=_("Level"), choices=LEVEL_CHOICES)
+    note = forms.CharField(
+        label=_("Evidence you saw"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )

@@ -166,7 +166,14 @@ def validate_requirements(rules: dict[str, Any], *, renewal: bool = False) -> di
                 isinstance(k, str) and isinstance(v, int) and 1 <= v <= 4 for k, v in value.items()
             ):
                 errors[key] = "must map competency codes to levels 1-4"
-        elif key in ("min_feedback", "development_hours"):
+        elif key == "min_feedback":
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not 1 <= value <= 5
+            ):
+                errors[key] = "must be a rating from 1 to 5"
+        elif key == "development_hours":
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
                 errors[key] = "must be a number of 0 or more"
         else:

@@ -7,6 +7,7 @@ from django.urls import include, path
 
 from cascade.certification import (
     urls_calibration,
+    urls_ladder,
     urls_public,
     views,
     views_awards,
@@ -140,6 +141,11 @@ urlpatterns = [
     path("certification/path/", views_awards.my_path, name="my_path"),
     path("certification/path/development/", views_awards.development_add, name="development_add"),
     path("certification/people/<int:person_pk>/", views_awards.person_path, name="person_path"),
+    path(
+        "certification/people/<int:person_pk>/competencies/",
+        views_awards.competency_rate,
+        name="competency_rate",
+    ),
     path("certification/certifications/", views_awards.certification_list, name="certifications"),
     path(
         "certification/certifications/award/",
@@ -157,5 +163,6 @@ urlpatterns = [
         name="certification_action",
     ),
     path("", include(urls_calibration)),
+    path("", include(urls_ladder)),
     path("", include(urls_public)),
 ]

@@ -4,16 +4,24 @@ manager's award, suspend, reinstate, revoke and renew actions (each with a reaso
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cascade.certification import rules
-from cascade.certification.forms_observations import AwardForm, DevelopmentForm, ReasonForm
-from cascade.certification.models import Certification, CertificationStatus, Observation
+from cascade.certification.forms_observations import (
+    AwardForm,
+    CompetencyRatingForm,
+    DevelopmentForm,
+    ReasonForm,
+)
+from cascade.certification.models import Certification, CertificationStatus, Level, Observation
 from cascade.certification.selectors import awards as selectors
 from cascade.certification.services import awards as services
 from cascade.core.errors import ApplicationError
@@ -39,7 +47,8 @@ def _path_courses(person: Person) -> list[Course]:
 
 def _path(request: HttpRequest, person: Person) -> HttpResponse:
     courses = _path_courses(person)
-    states = [(course, selectors.ladder_state(person, course.pk)) for course in courses]
+    by_course = selectors.ladder_states(person, [c.pk for c in courses])
+    states = [(course, by_course[course.pk]) for course in courses]
     names = selectors.competency_names()
     history = (
         Certification.objects.filter(person=person)
@@ -55,6 +64,9 @@ def _path(request: HttpRequest, person: Person) -> HttpResponse:
             "history": history,
             "is_self": person.pk == _viewer(request).pk,
             "development_form": DevelopmentForm(),
+            "rating_form": CompetencyRatingForm()
+            if rules.can_manage_observations(_viewer(request)) and person.pk != _viewer(request).pk
+            else None,
             "development": person.development.all()[:10],
             "competencies": [
                 (code, names.get(code, ""), level)
@@ -106,6 +118,10 @@ def certification_list(request: HttpRequest) -> HttpResponse:
     course = request.GET.get("course", "")
     if course.isdigit():
         qs = qs.filter(course_id=int(course))
+    level = request.GET.get("level", "")
+    if level in Level.values:
+        qs = qs.filter(level=level)
+    soon = timezone.now() + timedelta(days=services.REMINDER_DAYS[0])
     return render(
         request,
         "certification/awards/list.html",
@@ -115,6 +131,9 @@ def certification_list(request: HttpRequest) -> HttpResponse:
             "statuses": CertificationStatus.choices,
             "courses": Course.objects.filter(archived_at__isnull=True).order_by("title"),
             "course": course,
+            "level": level,
+            "levels": Level.choices,
+            "soon": soon,
             "can_award": rules.can_award(viewer),
         },
     )
@@ -214,3 +233,30 @@ def certification_award(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Awarded."))
             return redirect("certification:certification", cert.pk)
     return render(request, "certification/awards/award.html", {"form": form})
+
+
+@login_required
+@require_POST
+def competency_rate(request: HttpRequest, person_pk: int) -> HttpResponse:
+    """A master trainer records a direct judgement of one competency for someone else."""
+    viewer = _viewer(request)
+    person = Person.objects.filter(pk=person_pk).first()
+    if person is None or person.pk == viewer.pk or not rules.can_manage_observations(viewer):
+        raise Http404
+    form = CompetencyRatingForm(request.POST)
+    if form.is_valid():
+        try:
+            services.competency_rate(
+                person=person,
+                competency=form.cleaned_data["competency"],
+                level=int(form.cleaned_data["level"]),
+                note=form.cleaned_data["note"],
+                actor=viewer,
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Rating recorded."))
+    else:
+        messages.error(request, _("Choose a competency and a level, and say what you saw."))
+    return redirect("certification:person_path", person.pk)

@@ -31,6 +31,7 @@ from cascade.certification.services import observations as services
 from cascade.core.errors import ApplicationError
 from cascade.core.markdown import render_markdown
 from cascade.core.uploads import download_response
+from cascade.delivery import selectors as delivery_selectors
 from cascade.people.models import Person, Role
 
 
@@ -73,6 +74,7 @@ def observation_new(request: HttpRequest) -> HttpResponse:
         request.FILES or None,
         criteria=criteria,
         steps=selectors.teach_back_steps(viewer),
+        sessions=delivery_selectors.sessions_staffed(viewer.pk),
         initial={"step": request.GET.get("step", "")},
     )
     if request.method == "POST" and form.is_valid():
@@ -81,7 +83,9 @@ def observation_new(request: HttpRequest) -> HttpResponse:
             observation = services.observation_submit(
                 candidate=viewer,
                 title=data["title"],
+                kind=data["kind"],
                 mode=data["mode"],
+                session=data["session"],
                 course=data["course"],
                 step_of=form.step_of(),
                 recording=data["recording"],

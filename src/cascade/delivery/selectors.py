@@ -159,3 +159,42 @@ def deliveries_by_role(
         qs = qs.filter(session__ends_at__gte=since)
     counts = dict(qs.values("role").annotate(n=Count("id")).values_list("role", "n"))
     return {role: counts.get(role, 0) for role in ("lead", "co_facilitator")}
+
+
+def sessions_staffed(person_id: int, *, limit: int = 50) -> list[Session]:
+    """The person's most recent sessions as lead or co-facilitator (not cancelled), newest
+    first: what an observed delivery can be about. One query."""
+    return list(
+        Session.objects.filter(
+            staff__person_id=person_id,
+            staff__status__in=(SessionStaff.Status.ASSIGNED, SessionStaff.Status.ACCEPTED),
+            course__isnull=False,
+        )
+        .exclude(status__in=(Session.Status.CANCELLED, Session.Status.DRAFT))
+        .select_related("course")
+        .order_by("-starts_at", "-pk")[:limit]
+    )
+
+
+def deliveries_by_course(
+    person_id: int, *, now: datetime | None = None
+) -> dict[int, dict[str, int]]:
+    """:func:`deliveries_by_role` for every course at once ({course id: {role: count}}), for
+    pages that show a person's standing on several courses. One query."""
+    now = now or timezone.now()
+    rows = (
+        SessionStaff.objects.filter(
+            person_id=person_id,
+            status=SessionStaff.Status.ACCEPTED,
+            session__ends_at__lte=now,
+            session__course__isnull=False,
+        )
+        .exclude(session__status__in=(Session.Status.CANCELLED, Session.Status.DRAFT))
+        .values("session__course_id", "role")
+        .annotate(n=Count("id"))
+        .values_list("session__course_id", "role", "n")
+    )
+    result: dict[int, dict[str, int]] = {}
+    for course_id, role, n in rows:
+        result.setdefault(course_id, {"lead": 0, "co_facilitator": 0})[role] = n
+    return result

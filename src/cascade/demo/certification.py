@@ -55,6 +55,9 @@ def load_certification(rng: random.Random) -> int:
     if rubric is None or len(courses) < 2 or len(people) < 4:
         return 0
     pm, master = people[PM_EMAIL], people[MASTER_EMAIL]
+    # The teach-backs are about moving patients: put them on that course when it is there.
+    handling = next((c for c in courses if c.slug == "safe-patient-handling"), courses[0])
+    other_course = next(c for c in courses if c != handling)
     now = timezone.now()
     masters = [
         master,
@@ -107,9 +110,9 @@ def load_certification(rng: random.Random) -> int:
         for course in courses:
             award(person, course, "master", 2 + i, "Founding master trainer of the programme")
     trainer = people[TRAINER_EMAIL]
-    award(trainer, courses[0], "certified", 5, "Two co-deliveries and an observed solo delivery")
+    award(trainer, handling, "certified", 5, "Two co-deliveries and an observed solo delivery")
     award(
-        trainer, courses[1], "co_facilitator", 2, "Train-the-trainer completed, teach-back passed"
+        trainer, other_course, "co_facilitator", 2, "Train-the-trainer completed, teach-back passed"
     )
     for i, person in enumerate(trainers):
         course = courses[i % len(courses)]
@@ -132,7 +135,7 @@ def load_certification(rng: random.Random) -> int:
     second_master = masters[1] if len(masters) > 1 else master
     first = obs_services.observation_submit(
         candidate=candidate,
-        course=courses[0],
+        course=handling,
         title="Checking a sling before a transfer",
         recording_url="https://video.northbridge.example/teach-backs/sling-check-1",
         self_levels=_levels(3),
@@ -155,7 +158,7 @@ def load_certification(rng: random.Random) -> int:
     Observation.objects.filter(pk=first.pk).update(decided_at=now - timedelta(days=14))
     second = obs_services.observation_submit(
         candidate=candidate,
-        course=courses[0],
+        course=handling,
         title="Checking a sling before a transfer (second attempt)",
         recording_url="https://video.northbridge.example/teach-backs/sling-check-2",
         self_levels=_levels(3),
@@ -172,7 +175,7 @@ def load_certification(rng: random.Random) -> int:
     if trainers:
         other = obs_services.observation_submit(
             candidate=trainers[-1],
-            course=courses[1],
+            course=handling,
             title="Using a slide sheet with a colleague",
             recording_url="https://video.northbridge.example/teach-backs/slide-sheet",
         )

@@ -48,6 +48,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {
         "certification:certifications",
         "certification:growth",
         "certification:calibration_list",
+        "certification:ladder",
         "certification:rubrics",
         "certification:frameworks",
     ),

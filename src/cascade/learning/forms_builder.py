@@ -193,7 +193,7 @@ CONFIG_FIELDS: dict[str, tuple[str, ...]] = {
         "shuffle_options",
     ),
     StepKind.LIVE_SESSION: ("starts_at", "ends_at", "venue", "join_url"),
-    StepKind.TEACH_BACK: ("duration_minutes",),
+    StepKind.TEACH_BACK: ("duration_minutes", "peers_may_observe"),
     StepKind.ON_THE_JOB: ("checklist", "evidence_required"),
     StepKind.REFLECTION: ("min_words",),
     StepKind.MENTORING: ("meetings_required",),
@@ -275,7 +275,12 @@ def _config_fields(kind: str) -> dict[str, forms.Field]:
             "join_url": url,
         }
     if kind == StepKind.TEACH_BACK:
-        return {"duration_minutes": _number(_("Length (minutes)"), min=1, max=480)}
+        return {
+            "duration_minutes": _number(_("Length (minutes)"), min=1, max=480),
+            "peers_may_observe": forms.BooleanField(
+                label=_("Peers may observe and give feedback"), required=False, initial=False
+            ),
+        }
     if kind == StepKind.ON_THE_JOB:
         return {
             "checklist": forms.CharField(

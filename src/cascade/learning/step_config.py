@@ -80,6 +80,8 @@ class LiveSessionConfig:
 @dataclass
 class TeachBackConfig:
     duration_minutes: int = 15
+    # Peers (other trainers) may observe and score, as feedback; masters' scores decide.
+    peers_may_observe: bool = False
 
 
 @dataclass
@@ -157,7 +159,8 @@ def clean_config(kind: str, raw: dict[str, Any] | None) -> dict[str, Any]:
             duration_minutes=_int(
                 raw.get("duration_minutes"), "duration_minutes", errors, 1, 480, 15
             )
-            or 15
+            or 15,
+            peers_may_observe=bool(raw.get("peers_may_observe", False)),
         )
     elif kind == "on_the_job":
         items = raw.get("checklist") or []

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from cascade.certification import ladder
@@ -26,7 +26,7 @@ from cascade.certification.models import (
     VersionStatus,
 )
 from cascade.certification.selectors.calibration import is_certifying_observer
-from cascade.delivery.selectors import deliveries_by_role
+from cascade.delivery.selectors import deliveries_by_course, deliveries_by_role
 from cascade.learning.models import Enrolment
 from cascade.people.models import Person
 
@@ -105,64 +105,86 @@ def active_certifications(person_id: int, course_id: int | None = None) -> Query
     return qs.select_related("course")
 
 
-def _passed(person_id: int, kind: str, course_id: int, since: datetime | None = None) -> int:
-    qs = Observation.objects.filter(
-        candidate_id=person_id, kind=kind, status=ObservationStatus.DECIDED, passed=True
+@dataclass(frozen=True)
+class _PersonFacts:
+    """What the ladder reads about a person across courses, gathered once per page."""
+
+    programs_completed: int
+    competencies: dict[str, int]
+    calibrated: bool
+    held: dict[int, frozenset[str]]  # course id -> active levels
+    deliveries: dict[int, dict[str, int]]  # course id -> role -> count
+    passed: dict[tuple[str, int | None], int]  # (kind, course id or None) -> count
+
+    def evidence(self, course_id: int, **period: Any) -> ladder.Evidence:
+        by_role = self.deliveries.get(course_id, {"lead": 0, "co_facilitator": 0})
+        return ladder.Evidence(
+            held_levels=self.held.get(course_id, frozenset()),
+            programs_completed=self.programs_completed,
+            # A teach-back with no course (a generic ToT one) counts for every course.
+            teach_backs_passed=self.passed.get((ObservationKind.TEACH_BACK, course_id), 0)
+            + self.passed.get((ObservationKind.TEACH_BACK, None), 0),
+            co_deliveries=by_role["co_facilitator"],
+            lead_deliveries=by_role["lead"],
+            solo_observed=self.passed.get((ObservationKind.SOLO_DELIVERY, course_id), 0),
+            competencies=self.competencies,
+            calibrated=self.calibrated,
+            **period,
+        )
+
+
+def _person_facts(person: Person, course_ids: list[int]) -> _PersonFacts:
+    """Six queries, whatever the number of courses."""
+    held: dict[int, set[str]] = {}
+    for course_id, level in Certification.objects.filter(
+        person_id=person.pk, status=CertificationStatus.ACTIVE, course_id__in=course_ids
+    ).values_list("course_id", "level"):
+        held.setdefault(course_id, set()).add(level)
+    passed: dict[tuple[str, int | None], int] = {
+        (kind, course): n
+        for kind, course, n in Observation.objects.filter(
+            candidate_id=person.pk, status=ObservationStatus.DECIDED, passed=True
+        )
+        .values("kind", "course_id")
+        .annotate(n=Count("id"))
+        .values_list("kind", "course_id", "n")
+    }
+    return _PersonFacts(
+        programs_completed=Enrolment.objects.filter(
+            person_id=person.pk, status=Enrolment.Status.COMPLETED
+        ).count(),
+        competencies=competency_levels(person.pk),
+        calibrated=is_certifying_observer(person),
+        held={course: frozenset(levels) for course, levels in held.items()},
+        deliveries=deliveries_by_course(person.pk),
+        passed=passed,
     )
-    if kind == ObservationKind.TEACH_BACK:
-        qs = qs.filter(Q(course_id=course_id) | Q(course__isnull=True))
-    else:
-        qs = qs.filter(course_id=course_id)
-    if since is not None:
-        qs = qs.filter(decided_at__gte=since)
-    return qs.count()
 
 
 def evidence_for(
     person: Person, course_id: int, *, period_start: datetime | None = None
 ) -> ladder.Evidence:
-    """Everything the ladder reads for one person and course (about ten queries)."""
-    held = frozenset(active_certifications(person.pk, course_id).values_list("level", flat=True))
-    deliveries = deliveries_by_role(person.pk, course_id=course_id)
-    in_period = (
-        deliveries_by_role(person.pk, course_id=course_id, since=period_start)
-        if period_start
-        else {"lead": 0, "co_facilitator": 0}
-    )
-    re_observed = (
-        Observation.objects.filter(
-            candidate_id=person.pk,
-            course_id=course_id,
-            kind__in=(ObservationKind.RE_OBSERVATION, ObservationKind.SOLO_DELIVERY),
-            status=ObservationStatus.DECIDED,
-            passed=True,
-            decided_at__gte=period_start,
-        ).exists()
-        if period_start
-        else False
-    )
-    hours = (
-        DevelopmentActivity.objects.filter(
+    """Everything the ladder reads for one person and course; with ``period_start``, also
+    what renewal reads (deliveries, a passed re-observation, development hours since then)."""
+    period: dict[str, Any] = {}
+    if period_start is not None:
+        in_period = deliveries_by_role(person.pk, course_id=course_id, since=period_start)
+        hours = DevelopmentActivity.objects.filter(
             person_id=person.pk, done_on__gte=period_start.date()
-        ).aggregate(h=Sum("hours"))["h"]
-        if period_start
-        else None
-    ) or Decimal(0)
-    return ladder.Evidence(
-        held_levels=held,
-        programs_completed=Enrolment.objects.filter(
-            person_id=person.pk, status=Enrolment.Status.COMPLETED
-        ).count(),
-        teach_backs_passed=_passed(person.pk, ObservationKind.TEACH_BACK, course_id),
-        co_deliveries=deliveries["co_facilitator"],
-        lead_deliveries=deliveries["lead"],
-        solo_observed=_passed(person.pk, ObservationKind.SOLO_DELIVERY, course_id),
-        competencies=competency_levels(person.pk),
-        calibrated=is_certifying_observer(person),
-        deliveries_in_period=in_period["lead"] + in_period["co_facilitator"],
-        re_observed_in_period=re_observed,
-        development_hours=float(hours),
-    )
+        ).aggregate(h=Sum("hours"))["h"] or Decimal(0)
+        period = {
+            "deliveries_in_period": in_period["lead"] + in_period["co_facilitator"],
+            "re_observed_in_period": Observation.objects.filter(
+                candidate_id=person.pk,
+                course_id=course_id,
+                kind__in=(ObservationKind.RE_OBSERVATION, ObservationKind.SOLO_DELIVERY),
+                status=ObservationStatus.DECIDED,
+                passed=True,
+                decided_at__gte=period_start,
+            ).exists(),
+            "development_hours": float(hours),
+        }
+    return _person_facts(person, [course_id]).evidence(course_id, **period)
 
 
 @dataclass(frozen=True)
@@ -190,15 +212,31 @@ def competency_names() -> dict[str, str]:
 
 
 def ladder_state(person: Person, course_id: int) -> LadderState:
-    held = list(active_certifications(person.pk, course_id))
-    rules = ladder_rules(course_id)
-    level = ladder.next_level(frozenset(c.level for c in held))
-    verdict = None
-    if level is not None:
-        verdict = ladder.evaluate(
-            rules[level].requirements, evidence_for(person, course_id), names=competency_names()
-        )
-    return LadderState(course_id, held, level, verdict, rules)
+    return ladder_states(person, [course_id])[course_id]
+
+
+def ladder_states(person: Person, course_ids: list[int]) -> dict[int, LadderState]:
+    """Where a person stands on several courses' ladders, from one gathering of evidence: a
+    fixed number of queries plus one per course for its rules (the path page)."""
+    facts = _person_facts(person, course_ids)
+    names = competency_names()
+    held_all = list(
+        Certification.objects.filter(
+            person_id=person.pk, status=CertificationStatus.ACTIVE, course_id__in=course_ids
+        ).select_related("course")
+    )
+    states: dict[int, LadderState] = {}
+    for course_id in course_ids:
+        held = [c for c in held_all if c.course_id == course_id]
+        rules = ladder_rules(course_id)
+        level = ladder.next_level(frozenset(c.level for c in held))
+        verdict = None
+        if level is not None:
+            verdict = ladder.evaluate(
+                rules[level].requirements, facts.evidence(course_id), names=names
+            )
+        states[course_id] = LadderState(course_id, held, level, verdict, rules)
+    return states
 
 
 def certifications_visible(viewer: Person) -> QuerySet[Certification]:

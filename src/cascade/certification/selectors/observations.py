@@ -86,7 +86,15 @@ def observations_for(viewer: Person) -> dict[str, QuerySet[Observation]]:
         ),
     }
     if viewer.has_role(Role.PROGRAM_MANAGER, Role.MASTER_TRAINER):
-        queues["open"] = base.filter(status=ObservationStatus.SCORING).exclude(candidate=viewer)
+        queues["open"] = (
+            base.filter(status=ObservationStatus.SCORING)
+            .exclude(candidate=viewer)
+            .exclude(
+                pk__in=ScoreSheet.objects.filter(observer=viewer, submitted_at__isnull=True).values(
+                    "observation_id"
+                )
+            )
+        )
         queues["moderation"] = base.filter(status=ObservationStatus.MODERATION)
         queues["decided"] = base.filter(status=ObservationStatus.DECIDED)[:20]  # type: ignore[assignment]
     elif viewer.has_role(Role.TRAINER):

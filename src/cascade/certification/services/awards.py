@@ -393,14 +393,34 @@ def ladder_rule_save(
     renewal: dict[str, Any],
     actor: Person,
 ) -> LadderRule:
-    """Set a course's (or, with no course, the default) rule for one level."""
+    """Set a course's (or, with no course, the default) rule for one level. The default
+    applies to every course, so only a program manager of the whole organisation changes it."""
     if not actor.has_role(Role.PROGRAM_MANAGER):
         raise Forbidden(_("Only program managers change the ladder."))
+    if course is None and not actor.manages_whole_organisation:
+        raise Forbidden(
+            _("Only program managers of the whole organisation change the default ladder.")
+        )
+    errors: dict[str, str] = {}
+    if level not in Level.values:
+        errors["level"] = "must be co_facilitator, certified or master"
+    if isinstance(valid_months, bool) or not isinstance(valid_months, int):
+        errors["valid_months"] = "must be a whole number of months"
+    elif not 1 <= valid_months <= 120:
+        errors["valid_months"] = "must be from 1 to 120 months"
+    if not requirements:
+        errors["requirements"] = "give at least one requirement (or the level is free)"
     try:
         ladder.validate_requirements(requirements)
+    except ladder.RuleError as exc:
+        errors.update(exc.errors)
+    try:
         ladder.validate_requirements(renewal, renewal=True)
     except ladder.RuleError as exc:
-        raise ApplicationError(str(exc), code="bad_rule", extra={"errors": exc.errors}) from exc
+        errors.update({f"renewal.{k}": v for k, v in exc.errors.items()})
+    if errors:
+        message = "; ".join(f"{k}: {v}" for k, v in errors.items())
+        raise ApplicationError(message, code="bad_rule", extra={"errors": errors})
     rule, _created = LadderRule.objects.update_or_create(
         course=course,
         level=level,

@@ -187,6 +187,9 @@ def observation_submit(
         check_can_work(enrolment, step)
         progress = progress_get_or_start(enrolment=enrolment, step=step)
     if progress is not None:
+        # The program decides whether peers observe its teach-backs, not the candidate.
+        allow_peers = bool((progress.step.config or {}).get("peers_may_observe", False))
+    if progress is not None:
         if (
             progress.enrolment.person_id != candidate.pk
             or progress.step.kind != StepKind.TEACH_BACK
@@ -196,6 +199,8 @@ def observation_submit(
             raise ApplicationError(
                 _("This teach-back is already signed off."), code="already_passed"
             )
+    if session is not None and not session.staff.filter(person=candidate).exists():
+        raise Forbidden(_("You did not staff that session."))
     if kind != ObservationKind.TEACH_BACK and course is None:
         raise ApplicationError(_("Choose the course that was delivered."), code="course_required")
     if mode == ObservationMode.RECORDED and recording is None and not recording_url.strip():

@@ -325,3 +325,42 @@ def test_the_sweep_command_prints_what_it_did(trainer, course, pm):
     with time_machine.travel(T0.replace(year=2027, month=2), tick=False):
         call_command("certifications", stdout=out)
     assert json.loads(out.getvalue()) == {"renewed": 0, "lapsed": 1, "reminded": 0}
+
+
+def test_ladder_rule_save_refuses_bad_values_before_writing(course, pm):
+    from cascade.people.tests.factories import OrgUnitFactory, RoleAssignmentFactory
+
+    for kwargs, key in (
+        ({"valid_months": 0}, "valid_months"),
+        ({"valid_months": -3}, "valid_months"),
+        ({"requirements": {}}, "requirements"),
+        ({"level": "guru"}, "level"),
+        ({"requirements": {"min_feedback": 6}}, "min_feedback"),
+        ({"renewal": {"deliveries": -1}}, "renewal.deliveries"),
+    ):
+        args = {
+            "course": course,
+            "level": "certified",
+            "requirements": {"co_deliveries": 2},
+            "valid_months": 24,
+            "renewal": {},
+            "actor": pm,
+            **kwargs,
+        }
+        with pytest.raises(ApplicationError) as err:
+            services.ladder_rule_save(**args)
+        assert err.value.code == "bad_rule"
+        assert key in err.value.extra["errors"]
+    assert not LadderRule.objects.exists()
+    # A program manager of some units changes a course's ladder, never the default.
+    scoped = RoleAssignmentFactory(role=Role.PROGRAM_MANAGER, org_unit=OrgUnitFactory()).person
+    with pytest.raises(Forbidden):
+        services.ladder_rule_save(
+            course=None,
+            level="certified",
+            requirements={"co_deliveries": 3},
+            valid_months=24,
+            renewal={},
+            actor=scoped,
+        )
+    assert not LadderRule.objects.exists()

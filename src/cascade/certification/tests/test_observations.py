@@ -307,3 +307,15 @@ def test_a_failed_teach_back_puts_the_step_back_in_progress(candidate, course):
     score(obs, a, levels(2))
     score(obs, b, levels(2))
     assert StepProgress.objects.get(pk=obs.progress_id).status == ProgressStatus.IN_PROGRESS
+
+
+def test_the_program_step_decides_whether_peers_observe(candidate, course):
+    from cascade.learning.tests.factories import build_path, enrol, open_cohort
+
+    pm = PersonFactory(roles=[Role.PROGRAM_MANAGER])
+    program, (step,) = build_path(
+        pm, [{"kind": "teach_back", "config": {"peers_may_observe": True}}], slug="peers"
+    )
+    enrolment = enrol(open_cohort(program, pm), candidate, pm)
+    obs = submit_teach_back(candidate, course, step_of=(enrolment, step), allow_peers=False)
+    assert obs.allow_peers is True

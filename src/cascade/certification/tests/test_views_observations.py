@@ -57,6 +57,7 @@ def test_a_candidate_submits_a_teach_back_with_a_self_assessment(candidate, cour
     response = client.post(
         reverse("certification:observation_new"),
         {
+            "kind": "teach_back",
             "course": course.pk,
             "title": "Using the hoist",
             "mode": "recorded",
@@ -76,7 +77,7 @@ def test_a_recorded_teach_back_without_recording_shows_the_error_in_place(candid
     master()
     response = _client(candidate).post(
         reverse("certification:observation_new"),
-        {"course": course.pk, "title": "Using the hoist", "mode": "recorded"},
+        {"kind": "teach_back", "course": course.pk, "title": "Using the hoist", "mode": "recorded"},
     )
     assert response.status_code == 200
     assert b"Upload the recording or give a link to it." in response.content
@@ -385,3 +386,51 @@ def test_list_pages_do_not_grow_with_the_data(course):
     }
     assert large == small
     assert max(small.values()) <= 40
+
+
+def test_an_observed_solo_delivery_names_a_session_the_candidate_staffed(candidate, course):
+    from cascade.delivery.models import SessionStaff
+    from cascade.delivery.tests.factories import in_days, make_session
+
+    master()
+    pm = PersonFactory(roles=[Role.PROGRAM_MANAGER])
+    session = make_session(pm, course=course, starts_at=in_days(-3))
+    SessionStaff.objects.create(session=session, person=candidate, role="lead")
+    other = make_session(pm, course=course, starts_at=in_days(-4))
+    client = _client(candidate)
+    form = {
+        "kind": "solo_delivery",
+        "course": course.pk,
+        "title": "Full day, ward 7",
+        "mode": "live",
+    }
+    refused = client.post(reverse("certification:observation_new"), form)
+    assert b"Choose the session that was delivered." in refused.content
+    not_mine = client.post(reverse("certification:observation_new"), {**form, "session": other.pk})
+    assert not_mine.status_code == 200  # not one of the choices
+    assert not Observation.objects.exists()
+    client.post(reverse("certification:observation_new"), {**form, "session": session.pk})
+    obs = Observation.objects.get()
+    assert (obs.kind, obs.session, obs.mode) == ("solo_delivery", session, "live")
+
+
+def test_a_master_rates_a_competency_on_someones_path(candidate):
+    from cascade.certification.models import Competency, CompetencyRating
+
+    teach_back_rubric()
+    c12 = Competency.objects.get(code="C12", framework__status="published")
+    url = reverse("certification:competency_rate", args=[candidate.pk])
+    data = {"competency": c12.pk, "level": "3", "note": "Ran the review of L1 results"}
+    # The candidate cannot rate themselves; a trainer cannot rate anyone.
+    assert _client(candidate).post(url, data).status_code == 404
+    assert _client(PersonFactory(roles=[Role.TRAINER])).post(url, data).status_code == 404
+    assert not CompetencyRating.objects.exists()
+    rater = master()
+    page = _client(rater).get(reverse("certification:person_path", args=[candidate.pk]))
+    assert b"Record rating" in page.content
+    _client(rater).post(url, data)
+    rating = CompetencyRating.objects.get()
+    assert (rating.person, rating.level, rating.rated_by) == (candidate, 3, rater)
+    mine = _client(candidate).get(reverse("certification:my_path"))
+    assert b"C12 Assessment and evaluation" in mine.content
+    assert b"Record rating" not in mine.content

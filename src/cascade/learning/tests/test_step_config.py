@@ -33,7 +33,7 @@ def refused(kind: str, raw: dict[str, Any]) -> dict[str, str]:
             },
         ),
         ("live_session", {"starts_at": "", "ends_at": "", "venue": "", "join_url": ""}),
-        ("teach_back", {"duration_minutes": 15}),
+        ("teach_back", {"duration_minutes": 15, "peers_may_observe": False}),
         ("on_the_job", {"checklist": [], "evidence_required": True}),
         ("reflection", {"min_words": 50}),
         ("mentoring", {"meetings_required": 1}),

@@ -675,7 +675,16 @@ def test_adding_a_lesson_with_a_module_a_prerequisite_and_a_file(client, world):
         ),
         ("reflection", {"min_words": "120"}, {"min_words": 120}),
         ("mentoring", {"meetings_required": "3"}, {"meetings_required": 3}),
-        ("teach_back", {"duration_minutes": "10"}, {"duration_minutes": 10}),
+        (
+            "teach_back",
+            {"duration_minutes": "10"},
+            {"duration_minutes": 10, "peers_may_observe": False},
+        ),
+        (
+            "teach_back",
+            {"duration_minutes": "10", "peers_may_observe": "on"},
+            {"duration_minutes": 10, "peers_may_observe": True},
+        ),
     ],
 )
 def test_adding_a_step_of_each_kind_saves_its_settings(client, world, kind, data, config):
