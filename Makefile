@@ -60,6 +60,7 @@ check: setup
 
 bench: setup
 	$(CASCADE) bench pages
+	$(CASCADE) bench optimizer --curve docs/optimizer-scale.svg --time-limit 60
 
 clean:
 	rm -rf var/static var/screenshots .mypy_cache .ruff_cache

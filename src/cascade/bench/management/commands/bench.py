@@ -13,7 +13,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from cascade.bench import coach, cohort, enrol, live, pages
+from cascade.bench import coach, cohort, enrol, live, optimizer, pages
 
 
 @dataclass(frozen=True)
@@ -29,13 +29,14 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "enrol": Subcommand(enrol.HELP, enrol.add_arguments, enrol.run),
     "coach": Subcommand(coach.HELP, coach.add_arguments, coach.run),
     "live": Subcommand(live.HELP, live.add_arguments, live.run),
+    "optimizer": Subcommand(optimizer.HELP, optimizer.add_arguments, optimizer.run),
 }
 
 
 class Command(BaseCommand):
     help = (
         "Measure Cascade's performance: `bench pages`, `bench cohort`, `bench enrol`, "
-        "`bench coach`, `bench live`."
+        "`bench coach`, `bench live`, `bench optimizer`."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
