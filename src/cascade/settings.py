@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "cascade.delivery",
     "cascade.live",
     "cascade.certification",
+    "cascade.pool",
     "cascade.home",
     "cascade.api",
     "cascade.demo",

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("cascade.delivery.urls")),
     path("", include("cascade.live.urls")),
     path("", include("cascade.certification.urls")),
+    path("", include("cascade.pool.urls")),
     path("api/v1/", api.urls),
     path("ops/admin/", admin.site.urls),
 ]

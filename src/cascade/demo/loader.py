@@ -25,6 +25,7 @@ from cascade.demo.organisation import (
     load_scoped_roles,
     plan_people,
 )
+from cascade.demo.pool import load_pool
 
 
 def load_demo(stdout: Writer | None = None, *, learning: bool = True) -> DemoSummary:
@@ -49,6 +50,7 @@ def load_demo(stdout: Writer | None = None, *, learning: bool = True) -> DemoSum
             # The shipped framework and rubrics; left alone when already there (or edited).
             certification_services.defaults_install()
             certified = load_certification(random.Random(DEMO_SEED))
+            certified += load_pool(random.Random(DEMO_SEED))
         if summary.changed or delivery.changed or certified:
             # Demo people are not real: their notifications stay in the app, none is emailed.
             Notification.objects.filter(email_status=Notification.EmailStatus.PENDING).update(

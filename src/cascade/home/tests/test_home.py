@@ -54,7 +54,7 @@ def test_superuser_sees_every_section(client, make_person):
 
 NAV = {
     "learner": ["Home", "My learning", "Sessions"],
-    "trainer": ["Home", "My learning", "Sessions", "Courses", "Certification"],
+    "trainer": ["Home", "My learning", "Sessions", "Courses", "Certification", "Availability"],
     "master_trainer": [
         "Home",
         "Programs",
@@ -62,6 +62,7 @@ NAV = {
         "Sessions",
         "Courses",
         "Certification",
+        "Availability",
         "To review",
     ],
     "manager": ["Home", "Sessions", "To review", "My team"],

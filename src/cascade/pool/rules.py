@@ -1,0 +1,10 @@
+"""Who uses the pool's pages."""
+
+from __future__ import annotations
+
+from cascade.people.models import Person, Role
+
+
+def can_keep_availability(viewer: Person) -> bool:
+    """Trainers and master trainers keep their own availability and profile."""
+    return viewer.is_active and viewer.has_role(Role.TRAINER, Role.MASTER_TRAINER)
