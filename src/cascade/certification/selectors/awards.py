@@ -259,3 +259,17 @@ def expiring(*, within_days: int, now: datetime | None = None) -> QuerySet[Certi
         expires_at__gt=now,
         expires_at__lte=now + timedelta(days=within_days),
     ).select_related("person", "course")
+
+
+def active_levels(course_ids: set[int], *, valid_until: datetime) -> dict[int, dict[int, str]]:
+    """{person: {course: highest active level}} for certifications still valid at
+    ``valid_until``: who the pool may staff (suspended, revoked and lapsed are out). One query."""
+    rank = {"co_facilitator": 1, "certified": 2, "master": 3}
+    held: dict[int, dict[int, str]] = {}
+    for person_id, course_id, level in Certification.objects.filter(
+        status=CertificationStatus.ACTIVE, course_id__in=course_ids, expires_at__gt=valid_until
+    ).values_list("person_id", "course_id", "level"):
+        mine = held.setdefault(person_id, {})
+        if course_id not in mine or rank[level] > rank[mine[course_id]]:
+            mine[course_id] = level
+    return held
