@@ -33,6 +33,7 @@ NAV: list[tuple[Any, str, tuple[str, ...]]] = [
         "certification:observations",
         (Role.PROGRAM_MANAGER, Role.MASTER_TRAINER, Role.TRAINER),
     ),
+    (_("Pool"), "pool:bench", (Role.PROGRAM_MANAGER,)),
     (_("Availability"), "pool:my_availability", (Role.TRAINER, Role.MASTER_TRAINER)),
     (_("To review"), "learning:review_queue", (Role.MASTER_TRAINER, Role.MANAGER)),
     (_("People"), "people:directory", (Role.PROGRAM_MANAGER,)),

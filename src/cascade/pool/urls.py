@@ -9,6 +9,7 @@ from cascade.pool import views
 app_name = "pool"
 
 urlpatterns = [
+    path("pool/", views.bench, name="bench"),
     path("pool/availability/", views.my_availability, name="my_availability"),
     path("pool/availability/profile/", views.profile_save, name="profile_save"),
     path("pool/availability/weekly/", views.weekly_save, name="weekly_save"),

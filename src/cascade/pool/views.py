@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from cascade.core.errors import ApplicationError
 from cascade.people.models import Person
-from cascade.pool import rules, selectors, services
+from cascade.pool import bench_strength, rules, selectors, services
 from cascade.pool.forms import CalendarFileForm, ProfileForm, TimeOffForm, WeeklyForm
 from cascade.pool.models import AvailabilityException, TrainerProfile, WeeklyHours
 
@@ -185,4 +185,24 @@ def calendar_import(request: HttpRequest) -> HttpResponse:
         return _back(request, error=exc.message)
     return _back(
         request, ok=_("Imported %(n)s busy times for the next year as time off.") % {"n": count}
+    )
+
+
+@login_required
+def bench(request: HttpRequest) -> HttpResponse:
+    """Bench strength per course and region, risks first."""
+    viewer: Person = request.user  # type: ignore[assignment]
+    if not rules.can_see_pool(viewer):
+        raise Http404
+    rows = bench_strength.bench_strength()
+    return render(
+        request,
+        "pool/bench.html",
+        {
+            "rows": rows,
+            "at_risk": [r for r in rows if r.at_risk],
+            "risk_at": bench_strength.RISK_AT,
+            "expiry_days": bench_strength.EXPIRY_DAYS,
+            "load_days": bench_strength.LOAD_DAYS,
+        },
     )

@@ -273,3 +273,14 @@ def active_levels(course_ids: set[int], *, valid_until: datetime) -> dict[int, d
         if course_id not in mine or rank[level] > rank[mine[course_id]]:
             mine[course_id] = level
     return held
+
+
+def active_holders(*, now: datetime | None = None) -> list[tuple[int, int, str, str, datetime]]:
+    """Every active certification as (person id, course id, course title, level, expires at),
+    for the pool's bench strength. One query."""
+    now = now or timezone.now()
+    return list(
+        Certification.objects.filter(status=CertificationStatus.ACTIVE, expires_at__gt=now)
+        .order_by("course__title", "person_id")
+        .values_list("person_id", "course_id", "course__title", "level", "expires_at")
+    )

@@ -73,6 +73,7 @@ NAV = {
         "Sessions",
         "Courses",
         "Certification",
+        "Pool",
         "People",
     ],
 }
@@ -94,6 +95,7 @@ def test_navigation_marks_the_current_area(make_person):
         "Sessions": False,
         "Courses": False,
         "Certification": False,
+        "Pool": False,
         "People": True,
     }
     assert {i.label: i.active for i in nav_for(pm, "/org-units/")}["People"] is True
