@@ -55,22 +55,29 @@ def test_every_screen_shows_every_question_in_memory_on_one_process():
 
 
 def test_every_screen_shows_every_question_through_redis_across_two_processes():
-    result, log = bench_live("--clients", "20", "--posts", "3", "--redis", REDIS_URL)
-
-    assert 0 < result["p50_ms"] <= result["p95_ms"] <= result["max_ms"]
-    assert {k: v for k, v in result.items() if k not in TIMINGS} == {
-        "clients": 20,
-        "delivered": 60,
-        "expected": 60,
-        "posts": 3,
-        "processes": 2,
-        "layer": "redis",
-        "database": configured_database(),
-    }
-    # Both processes held screens, so questions posted to one reached screens on the other.
-    spread = json.loads(re.search(r"Screens per server process: (\[.*\])", log)[1])
-    assert (len(spread), sum(spread)) == (2, 20)
-    assert min(spread) > 0
+    # Which worker process accepts a connection is the kernel's choice (the two share one
+    # socket); on a loaded machine one process can take a whole burst. Every run must deliver
+    # everything; at least one of up to three runs must have screens on both processes, so
+    # that questions posted to one are shown to screens on the other.
+    spreads = []
+    for _attempt in range(3):
+        result, log = bench_live("--clients", "30", "--posts", "3", "--redis", REDIS_URL)
+        assert 0 < result["p50_ms"] <= result["p95_ms"] <= result["max_ms"]
+        assert {k: v for k, v in result.items() if k not in TIMINGS} == {
+            "clients": 30,
+            "delivered": 90,
+            "expected": 90,
+            "posts": 3,
+            "processes": 2,
+            "layer": "redis",
+            "database": configured_database(),
+        }
+        spread = json.loads(re.search(r"Screens per server process: (\[.*\])", log)[1])
+        assert sum(spread) == 30
+        spreads.append(spread)
+        if len(spread) == 2 and min(spread) > 0:
+            break
+    assert any(len(s) == 2 and min(s) > 0 for s in spreads), spreads
     # The run's channel prefix left nothing behind in Redis.
     prefix = re.search(r"prefix (cascade-bench-live-[0-9a-f]+)", log)[1]
     with redis.Redis.from_url(REDIS_URL) as client:
