@@ -21,7 +21,7 @@ from cascade.certification.forms_observations import (
     DevelopmentForm,
     ReasonForm,
 )
-from cascade.certification.models import Certification, CertificationStatus, Level, Observation
+from cascade.certification.models import Certification, CertificationStatus, Level
 from cascade.certification.selectors import awards as selectors
 from cascade.certification.services import awards as services
 from cascade.core.errors import ApplicationError
@@ -33,20 +33,8 @@ def _viewer(request: HttpRequest) -> Person:
     return request.user  # type: ignore[return-value]
 
 
-def _path_courses(person: Person) -> list[Course]:
-    """Courses a person is on the ladder for: certified in, observed for, or staffed."""
-    ids = set(Certification.objects.filter(person=person).values_list("course_id", flat=True))
-    ids |= set(
-        Observation.objects.filter(candidate=person, course__isnull=False).values_list(
-            "course_id", flat=True
-        )
-    )
-    ids |= set(person.sessions_staffed.values_list("session__course_id", flat=True))
-    return list(Course.objects.filter(pk__in=ids - {None}).order_by("title"))
-
-
 def _path(request: HttpRequest, person: Person) -> HttpResponse:
-    courses = _path_courses(person)
+    courses = selectors.path_courses(person)
     by_course = selectors.ladder_states(person, [c.pk for c in courses])
     states = [(course, by_course[course.pk]) for course in courses]
     names = selectors.competency_names()

@@ -64,7 +64,7 @@ def observation_list(request: HttpRequest) -> HttpResponse:
 def observation_new(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
     try:
-        rubric = services._published_teach_back_rubric()
+        rubric = services.published_teach_back_rubric()
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect("certification:observations")

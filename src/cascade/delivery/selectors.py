@@ -198,3 +198,12 @@ def deliveries_by_course(
     for course_id, role, n in rows:
         result.setdefault(course_id, {"lead": 0, "co_facilitator": 0})[role] = n
     return result
+
+
+def staffed_course_ids(person_id: int) -> set[int]:
+    """Courses of every session the person has staffed or will staff. One query."""
+    return set(
+        SessionStaff.objects.filter(person_id=person_id, session__course__isnull=False)
+        .values_list("session__course_id", flat=True)
+        .distinct()
+    )

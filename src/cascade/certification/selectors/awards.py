@@ -26,7 +26,12 @@ from cascade.certification.models import (
     VersionStatus,
 )
 from cascade.certification.selectors.calibration import is_certifying_observer
-from cascade.delivery.selectors import deliveries_by_course, deliveries_by_role
+from cascade.delivery.models import Course
+from cascade.delivery.selectors import (
+    deliveries_by_course,
+    deliveries_by_role,
+    staffed_course_ids,
+)
 from cascade.learning.models import Enrolment
 from cascade.people.models import Person
 
@@ -284,3 +289,16 @@ def active_holders(*, now: datetime | None = None) -> list[tuple[int, int, str, 
         .order_by("course__title", "person_id")
         .values_list("person_id", "course_id", "course__title", "level", "expires_at")
     )
+
+
+def path_courses(person: Person) -> list[Course]:
+    """Courses a person is on the ladder for: certified in, observed for, or staffed. Four
+    queries."""
+    ids = set(Certification.objects.filter(person=person).values_list("course_id", flat=True))
+    ids |= set(
+        Observation.objects.filter(candidate=person, course__isnull=False).values_list(
+            "course_id", flat=True
+        )
+    )
+    ids |= staffed_course_ids(person.pk)
+    return list(Course.objects.filter(pk__in=ids - {None}).order_by("title"))

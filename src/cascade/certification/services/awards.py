@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cascade.certification import ladder
+from cascade.certification.credentials import credential_issue
 from cascade.certification.models import (
     Certification,
     CertificationEvent,
@@ -89,8 +90,6 @@ def certification_award(
     """Award ``level`` for ``course``: lower active levels of the same course are superseded,
     the signed credential is issued and stored as issued. A program manager's manual award
     needs a reason (it may go beyond what the ladder shows)."""
-    from cascade.certification.credentials import credential_issue
-
     if level not in Level.values:
         raise ApplicationError(_("Unknown level “%(l)s”.") % {"l": level}, code="bad_level")
     if actor is not None and not actor.has_role(Role.PROGRAM_MANAGER):

@@ -36,6 +36,7 @@ from cascade.certification.models import (
     VersionStatus,
 )
 from cascade.certification.selectors.calibration import certifying_observer_ids
+from cascade.certification.services.awards import ladder_advance
 from cascade.core.errors import ApplicationError, Forbidden
 from cascade.core.models import NotificationKind
 from cascade.core.services import audit_record, notification_send
@@ -104,7 +105,7 @@ def _clean_levels(
     return {c: clean[c] for c in codes if c in clean}
 
 
-def _published_teach_back_rubric() -> Rubric:
+def published_teach_back_rubric() -> Rubric:
     from cascade.certification.defaults import TEACH_BACK_SLUG
 
     rubric = Rubric.objects.filter(slug=TEACH_BACK_SLUG, status=VersionStatus.PUBLISHED).first()
@@ -210,7 +211,7 @@ def observation_submit(
     if add_on is not None and add_on.status != VersionStatus.PUBLISHED:
         raise ApplicationError(_("That add-on rubric is not published."), code="no_rubric")
     rubric = add_on.extends if add_on is not None and add_on.extends else None
-    rubric = rubric or _published_teach_back_rubric()
+    rubric = rubric or published_teach_back_rubric()
     attempt = _check_attempts(
         candidate, kind, getattr(course, "pk", None), progress.step_id if progress else None
     )
@@ -485,8 +486,6 @@ def _decide(observation: Observation, *, actor: Person | None) -> None:
         dedupe_key=f"observation:{observation.pk}:decided",
     )
     # The ladder may now be met: award what the evidence earns.
-    from cascade.certification.services.awards import ladder_advance
-
     if result.passed:
         ladder_advance(person=observation.candidate, course=observation.course)
 

@@ -9,6 +9,7 @@ import time
 from collections import defaultdict
 
 from cascade.pool.planning import rules
+from cascade.pool.planning.figures import plan_from
 from cascade.pool.planning.types import (
     CO_FACILITATOR,
     LEAD,
@@ -18,10 +19,11 @@ from cascade.pool.planning.types import (
 )
 
 
-def greedy(problem: Problem) -> list[Assignment]:
+def greedy(problem: Problem, eligible: rules.Eligibility | None = None) -> list[Assignment]:
+    """``eligible`` may be passed when the caller has computed it already (the optimiser)."""
     trainers = {t.id: t for t in problem.trainers}
     sessions = {s.id: s for s in problem.sessions}
-    eligible = rules.eligibility(problem)
+    eligible = eligible or rules.eligibility(problem)
     diary = rules.Diary(problem)
     taken: dict[tuple[int, str], list[int]] = defaultdict(list)
     for lock in problem.locks:
@@ -63,8 +65,6 @@ def greedy(problem: Problem) -> list[Assignment]:
 
 def greedy_plan(problem: Problem) -> Plan:
     """The baseline as a :class:`Plan` with the same figures as the optimiser's."""
-    from cascade.pool.planning.figures import plan_from
-
     started = time.perf_counter()
     assignments = greedy(problem)
     return plan_from(problem, assignments, seconds=time.perf_counter() - started, status="GREEDY")

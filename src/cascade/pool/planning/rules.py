@@ -16,7 +16,6 @@ from cascade.pool.planning.types import (
     LEVEL_RANK,
     Problem,
     SessionIn,
-    Slot,
     TrainerIn,
 )
 
@@ -152,10 +151,6 @@ def clash_groups(sessions: list[SessionIn], buffer: int) -> list[list[int]]:
             if not overlap and other_start < end + buffer and start < other_end + buffer:
                 groups.add(tuple(sorted((sid, oid))))
     return sorted(list(g) for g in groups)
-
-
-def minutes_in(slot: Slot) -> int:
-    return slot.end - slot.start
 
 
 def seat_cost(trainer: TrainerIn, session: SessionIn) -> int:

@@ -32,7 +32,6 @@ from cascade.pool.planning.types import (
     Assignment,
     Plan,
     Problem,
-    SessionIn,
 )
 
 Progress = Callable[[str, float], None]
@@ -75,13 +74,14 @@ def _check_locks(problem: Problem) -> tuple[list[Assignment], list[str]]:
 class _Model:
     """The CP-SAT model of one problem; built once, solved in two phases."""
 
-    def __init__(self, problem: Problem, locks: list[Assignment]) -> None:
+    def __init__(
+        self, problem: Problem, locks: list[Assignment], eligible: rules.Eligibility
+    ) -> None:
         self.problem = problem
         self.model = cp_model.CpModel()
         m = self.model
         self.sessions = {s.id: s for s in problem.sessions}
         self.trainers = {t.id: t for t in problem.trainers}
-        eligible = rules.eligibility(problem)
         forced = {(a.session, a.role, a.trainer) for a in locks}
         self.x: dict[tuple[int, str, int], cp_model.IntVar] = {}
         for (sid, role), tids in eligible.by_seat.items():
@@ -95,6 +95,7 @@ class _Model:
         for (sid, role, tid), var in self.x.items():
             by_seat[(sid, role)].append(var)
             by_pair[(sid, tid)].append(var)
+        self.by_seat = by_seat
         self.filled: list[cp_model.LinearExprT] = []
         for (sid, role), vars_ in by_seat.items():
             session = self.sessions[sid]
@@ -147,20 +148,11 @@ class _Model:
                 and session.supervised
                 and rules.is_candidate(self.trainers[tid], session)
             ):
-                leads = [v for (s, r, _t), v in self._seat_vars(sid, LEAD)]
+                leads = self.by_seat.get((sid, LEAD), [])
                 if not leads:
                     self.model.add(var == 0)
                 else:
                     self.model.add(var <= sum(leads))
-
-    def _seat_vars(self, sid: int, role: str) -> list[tuple[tuple[int, str, int], cp_model.IntVar]]:
-        cache = getattr(self, "_seat_cache", None)
-        if cache is None:
-            cache = defaultdict(list)
-            for key, var in self.x.items():
-                cache[(key[0], key[1])].append((key, var))
-            self._seat_cache = cache
-        return list(cache.get((sid, role), []))
 
     def empty_role_cost(self) -> int:
         """What an empty role costs in the objective: more than ten times anything one seat
@@ -275,9 +267,10 @@ def optimise(
     locks, warnings = _check_locks(problem)
     kept = dataclasses.replace(problem, locks=tuple(locks))
     say("greedy", 0.02)
-    start = greedy.greedy(kept)
+    eligible = rules.eligibility(kept)
+    start = greedy.greedy(kept, eligible)
     say("model", 0.05)
-    built = _Model(kept, locks)
+    built = _Model(kept, locks, eligible)
     built.hint(start)
     model = built.model
     filled = sum(built.filled)
@@ -334,7 +327,3 @@ def optimise(
 def _gap(objective: int, bound: int) -> float:
     """Relative gap as CP-SAT reports it: |objective - bound| / max(1, |objective|)."""
     return abs(objective - bound) / max(1, abs(objective))
-
-
-def session_label(session: SessionIn) -> str:
-    return session.title or f"session {session.id}"
